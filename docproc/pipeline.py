@@ -1,0 +1,77 @@
+"""``process(path_or_bytes)``: the one entry point — ingest → repair → simplify → extract → tasks."""
+from __future__ import annotations
+
+import hashlib
+import time
+from pathlib import Path
+
+from . import ingest, repair
+from .config import Settings, default_settings
+from .errors import DocprocError
+from .markers import RepairContext, resolve
+from .model import Document, Issue, Repair, Source
+from .simplify import simplify
+
+
+def clean_text(text: str, settings: Settings | None = None, facts: dict | None = None) -> tuple[str, list[Repair], list[Issue]]:
+    """Repair and simplify a decoded text; return (clean text, repairs, issues with spans on the clean text)."""
+    settings = settings or default_settings()
+    ctx = RepairContext(facts=dict(facts or {}))
+    text, repairs, ctx = repair.run(text, ctx)
+    simplified, n = simplify(text, settings.opencc_config)
+    if n:
+        repairs.append(Repair(settings.opencc_config, n))
+    from .repair import postsimplify
+
+    simplified, changes = postsimplify.fix(simplified, ctx)
+    if changes:
+        repairs.append(Repair(postsimplify.NAME, len(changes), changes))
+    final, issues = resolve(simplified, ctx)
+    return final, repairs, issues
+
+
+def process(src: str | Path | bytes, settings: Settings | None = None, *, name: str | None = None,
+            archive_member: str | None = None, extract: bool = True) -> Document:
+    """Process one document (a path or its bytes). Raises :class:`DocprocError` when it cannot be read."""
+    settings = settings or default_settings()
+    if isinstance(src, (str, Path)):
+        path = Path(src)
+        try:
+            data = path.read_bytes()
+        except OSError as e:
+            raise DocprocError(f"cannot read {path}: {e.strerror or e}") from e
+        name = name or path.name
+    else:
+        data = bytes(src)
+    doc = Document(source=Source(name=name, size=len(data), sha256=hashlib.sha256(data).hexdigest(),
+                                 archive_member=archive_member))
+    t0 = time.perf_counter()
+    got = ingest.read(data, name, settings)
+    doc.source.format, doc.source.media_type, doc.source.encoding = got.format, got.media_type, got.encoding
+    doc.raw_text, doc.blocks, doc.meta = got.text, got.blocks, got.meta
+    doc.issues.extend(got.issues)
+    t1 = time.perf_counter()
+    doc.text, doc.repairs, issues = clean_text(got.text, settings, {"format": got.format, **got.meta.get("facts", {})})
+    doc.issues.extend(issues)
+    t2 = time.perf_counter()
+    if extract:
+        from .extract import extract as run_extract
+
+        run_extract(doc, settings)
+    t3 = time.perf_counter()
+    doc.timings = {"ingest": t1 - t0, "repair": t2 - t1, "extract": t3 - t2}
+    if any(i.code in ("lost_chars", "truncated", "needs_ocr") for i in doc.issues):
+        doc.status = "partial"
+    return doc
+
+
+def failed_document(name: str | None, error: DocprocError | Exception, data: bytes | None = None,
+                    archive_member: str | None = None) -> Document:
+    """A ``status: failed`` document recording why (for bulk conversion and the service)."""
+    code = getattr(error, "code", "error")
+    src = Source(name=name, archive_member=archive_member)
+    if data is not None:
+        src.size, src.sha256 = len(data), hashlib.sha256(data).hexdigest()
+    doc = Document(source=src, status="failed")
+    doc.add_issue(code, str(error), stage="ingest")
+    return doc

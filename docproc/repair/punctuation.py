@@ -1,0 +1,8 @@
+"""Fixer placeholder: not implemented yet (returns the text unchanged)."""
+from __future__ import annotations
+
+NAME = "punctuation"
+
+
+def fix(text, ctx):
+    return text, []

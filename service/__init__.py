@@ -1,0 +1,1 @@
+"""docproc HTTP service (FastAPI): a thin shell over ``docproc.process``."""

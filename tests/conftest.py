@@ -1,0 +1,26 @@
+"""Shared fixtures. Tests that read ../shared (corpus, gold, peers) skip when it is absent."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLES = ROOT / "samples"
+SHARED = Path(os.environ.get("DOCPROC_SHARED", ROOT.parent / "shared")).resolve()
+HAVE_SHARED = (SHARED / "gold").is_dir()
+
+needs_shared = pytest.mark.skipif(not HAVE_SHARED, reason="../shared is absent")
+
+
+@pytest.fixture(scope="session")
+def shared() -> Path:
+    if not HAVE_SHARED:
+        pytest.skip("../shared is absent")
+    return SHARED
+
+
+@pytest.fixture(scope="session")
+def samples() -> Path:
+    return SAMPLES
