@@ -15,6 +15,12 @@ from .simplify import simplify
 
 def clean_text(text: str, settings: Settings | None = None, facts: dict | None = None) -> tuple[str, list[Repair], list[Issue]]:
     """Repair and simplify a decoded text; return (clean text, repairs, issues with spans on the clean text)."""
+    final, repairs, issues, _ = _clean(text, settings, facts)
+    return final, repairs, issues
+
+
+def _clean(text: str, settings: Settings | None, facts: dict | None):
+    """``clean_text`` plus the facts the fixers learnt (e.g. ``page_meta`` from removed metadata lines)."""
     settings = settings or default_settings()
     ctx = RepairContext(facts=dict(facts or {}))
     text, repairs, ctx = repair.run(text, ctx)
@@ -27,7 +33,7 @@ def clean_text(text: str, settings: Settings | None = None, facts: dict | None =
     if changes:
         repairs.append(Repair(postsimplify.NAME, len(changes), changes))
     final, issues = resolve(simplified, ctx)
-    return final, repairs, issues
+    return final, repairs, issues, ctx.facts
 
 
 def process(src: str | Path | bytes, settings: Settings | None = None, *, name: str | None = None,
@@ -51,8 +57,9 @@ def process(src: str | Path | bytes, settings: Settings | None = None, *, name: 
     doc.raw_text, doc.blocks, doc.meta = got.text, got.blocks, got.meta
     doc.issues.extend(got.issues)
     t1 = time.perf_counter()
-    doc.text, doc.repairs, issues = clean_text(got.text, settings, {"format": got.format, **got.meta.get("facts", {})})
+    doc.text, doc.repairs, issues, facts = _clean(got.text, settings, {"format": got.format})
     doc.issues.extend(issues)
+    _merge_page_meta(doc.meta, facts.get("page_meta"), settings)
     t2 = time.perf_counter()
     if extract:
         from .extract import extract as run_extract
@@ -63,6 +70,21 @@ def process(src: str | Path | bytes, settings: Settings | None = None, *, name: 
     if any(i.code in ("lost_chars", "truncated", "needs_ocr") for i in doc.issues):
         doc.status = "partial"
     return doc
+
+
+def _merge_page_meta(meta: dict, found: dict | None, settings: Settings) -> None:
+    """Page metadata the reader parsed wins; values the boilerplate fixer lifted out of the text fill gaps.
+
+    Values taken from the (traditional or repaired) text are simplified like the text itself.
+    """
+    if not found:
+        return
+    page = meta.setdefault("page_meta", {})
+    for key, value in found.items():
+        if key not in page and value:
+            k, _ = simplify(str(key), settings.opencc_config)
+            v, _ = simplify(str(value), settings.opencc_config)
+            page.setdefault(k, v)
 
 
 def failed_document(name: str | None, error: DocprocError | Exception, data: bytes | None = None,

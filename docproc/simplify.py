@@ -3,7 +3,16 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from .errors import DocprocError
+
 CONFIGS = ("t2s", "tw2s", "tw2sp", "hk2s", "hk2sp")
+
+
+class UnknownOpenCCConfig(DocprocError, ValueError):
+    """``opencc_config`` names no configuration docproc supports."""
+
+    code = "bad_config"
+    http_status = 422
 
 
 @lru_cache(maxsize=None)
@@ -11,7 +20,7 @@ def _converter(config: str):
     import opencc
 
     if config not in CONFIGS:
-        raise ValueError(f"unknown OpenCC config {config!r}; choose one of {', '.join(CONFIGS)}")
+        raise UnknownOpenCCConfig(f"unknown OpenCC config {config!r}; choose one of {', '.join(CONFIGS)}")
     return opencc.OpenCC(f"{config}.json")
 
 

@@ -1,8 +1,651 @@
-"""Tasks: section structure + owner phrases + time expressions → the task ledger. (placeholder)"""
+"""Tasks: section structure + owner phrases + time expressions → the 督办 task ledger.
+
+``extract_tasks(text, notice, times)`` splits the text into sentences (also text flattened to one line, where
+headings and owner tags run inline), places each sentence in its section (``extract/headings.py``), finds who
+is named for it (``extract/owners.py``: bracketed tags after an item, 责任单位/实施部门 fields, the sentence
+subject) and which time expressions (``extract/dates.py`` :class:`TimeExpr`) fall inside it, and keeps the
+sentences that ``shared/gold/GUIDELINES.md`` calls tasks:
+
+``tag``      the sentences closed by an owner tag ``（X牵头，Y配合）`` / field ``责任单位：X`` — one task per dated
+             sentence, consecutive undated sentences form one task;
+``step``     the numbered items of a steps/schedule/procedure section (实施步骤, 时间安排, 推荐程序…) — the step's
+             own window ``1、宣传发动（2013年5月）`` applies to its tasks unless a task has its own deadline;
+``dated``    a sentence with a deadline or a time window (``于8月底前报局办公室``);
+``subject``  a sentence whose subject is a unit followed by its duty (``各地要…``, ``国家卫生健康委负责…``).
+
+Conditions, goals and background (因…, 如…, 目前…) are not tasks unless dated; exhortations without time
+and unit are never tasks because no rule fires for them.
+
+>>> from docproc.model import Notice
+>>> text = "三、实施步骤\\n1、宣传发动（2013年5月）。各单位要进行深入宣传，广泛发动。\\n" \\
+...        "2、制定方案（2013年5月）。于5月31日前，将实施方案发送至局软建办。\\n四、相关要求\\n要高度重视。"
+>>> [(t.id, t.stage, t.rule) for t in extract_tasks(text, Notice(), [])]
+[('T01', '宣传发动', 'step'), ('T02', '制定方案', 'step')]
+>>> extract_tasks(text, Notice(), [])[0].owners
+['各单位']
+"""
 from __future__ import annotations
 
+import re
+from bisect import bisect_left, bisect_right
+from dataclasses import dataclass, field
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+
+from .extract.headings import Heading, Section, build_sections, find_headings, is_stage_section
+from .extract.owners import OwnerTag, find_owner_tags, looks_like_unit, possessive_owners, split_units, subject_owners
 from .model import Notice, Task
 
+PATTERNS = Path(__file__).resolve().parents[1] / "models" / "patterns"
+MAX_CONTENT = 60
 
-def extract_tasks(text: str, notice: Notice, times: list) -> list[Task]:
-    return []
+
+@lru_cache(maxsize=1)
+def _nontask_re() -> re.Pattern:
+    words = [w.strip() for w in (PATTERNS / "nontask_starts.txt").read_text(encoding="utf-8").splitlines()
+             if w.strip() and not w.startswith("#")]
+    return re.compile("^(?:" + "|".join(sorted(map(re.escape, words), key=len, reverse=True)) + ")")
+
+
+_END = re.compile(r"[。！？；;!?\n]")
+_SKIP_LINE = re.compile(r"^(?:附件[:：\d]|抄送|抄报|主题词|联系人|联系电话|电话|传真|邮箱|地址|邮编|（此件|\(此件|信息公开)")
+_PRINT_LINE = re.compile(r"印发$|印发\s*$|^共印|^\d{4}年\d{1,2}月\d{1,2}日$")
+_LEAD_PUNCT = re.compile(r"^[\s，,、：:；;。）)]+")
+_TRAIL_PUNCT = re.compile(r"[\s，,、：:；;。（(]+$")
+_TO_BEFORE = re.compile(r"[到至]$")
+
+
+@dataclass
+class _Sent:
+    start: int
+    end: int
+    text: str
+    heading: Heading | None = None      # a heading title sentence
+    section: Section | None = None
+    times: list = field(default_factory=list)
+
+
+_CLAUSE_SEP = re.compile(r"[，,]")
+_MODAL_AHEAD = re.compile(r"要|应|须|负责|牵头")
+_EXAMPLE = re.compile(r"如|例如|比如|特别是|尤其是|包括|其中|即")
+
+
+def _clause_cuts(text: str, a: int, b: int, times: list) -> list[int]:
+    """Inner cuts of the sentence ``text[a:b]`` into one clause per actor and per deadline.
+
+    ``X要…，Y要…`` → two clauses (a second unit subject with a modal of duty); ``于12月底前完成规划，2020年12月底前
+    完成验收`` / ``每年7月30日前完成半年度总结、11月30日前完成年度总结`` → one clause per deadline.
+
+    >>> t = "各市供电公司要定期开展检查，发现异常及时报告，相关企业要立即整改"
+    >>> [t[i:] for i in _clause_cuts(t, 0, len(t), [])]
+    ['相关企业要立即整改']
+    """
+    out = []
+    seen_deadline = False
+    for tm in times:
+        if tm.span[0] >= b:
+            break
+        if tm.span[0] < a:
+            continue
+        if _is_deadline(tm) and getattr(tm, "kind", "") != "range":
+            if seen_deadline:
+                k = tm.span[0]
+                while k > a and text[k - 1] in "于在应须要并和及原则上":
+                    k -= 1
+                if k > a and text[k - 1] in "，,、":
+                    out.append(k)
+            seen_deadline = True
+    for m in _CLAUSE_SEP.finditer(text, a, b):
+        k = m.end()
+        if k - a < 6 or b - k < 6 or not _MODAL_AHEAD.search(text, k, min(b, k + 40)) or _EXAMPLE.match(text, k):
+            continue
+        left = text[a:m.start()]
+        for tm in times:
+            if a <= tm.span[0] < m.start():
+                left = left.replace(tm.text, "")
+        if len(left.strip()) < 4 or (_ADVERBIAL.match(left) and "，" not in left):
+            continue  # 2021年6月底前，县（市、区）要… / 根据…的委托，由X牵头… : one clause
+        if subject_owners(text[k:b], k, strong=True, at_start=True):
+            out.append(k)
+    return sorted(set(out))
+
+
+def _sentences(text: str, headings: list[Heading], tags: list[OwnerTag], times: list = ()) -> list[_Sent]:
+    cuts = set()
+    for h in headings:
+        cuts.add(h.span[0])
+        cuts.add(h.body_start)
+    for t in tags:
+        cuts.add(t.span[0])
+        cuts.add(t.span[1])
+    for m in _END.finditer(text):
+        cuts.add(m.end())
+    cuts.add(0)
+    cuts.add(len(text))
+    pts = sorted(cuts)
+    ts = sorted(times, key=lambda t: t.span[0])
+    for a, b in zip(pts, pts[1:]):
+        if b - a >= 14:
+            cuts.update(_clause_cuts(text, a, b, ts))
+    pts = sorted(cuts)
+    tag_spans = [t.span for t in tags]
+    hstart = {h.span[0]: h for h in headings}
+    out = []
+    for a, b in zip(pts, pts[1:]):
+        if b <= a:
+            continue
+        if any(s <= a and b <= e for s, e in tag_spans):
+            continue
+        seg = text[a:b]
+        lead = len(seg) - len(_LEAD_PUNCT.sub("", seg))
+        body = _TRAIL_PUNCT.sub("", seg[lead:])
+        if not body:
+            continue
+        h = hstart.get(a)
+        out.append(_Sent(a + lead, a + lead + len(body), body, h))
+    return out
+
+
+def _window(t, text: str) -> tuple[str | None, str | None]:
+    kind = getattr(t, "kind", "")
+    start, end = getattr(t, "start", None), getattr(t, "end", None)
+    if kind in ("recurring", "relative") or end is None:
+        return (start.isoformat() if (kind == "recurring" and start) else None), None
+    iso_end = end.isoformat()
+    if kind == "deadline":
+        return None, iso_end
+    if kind == "range":
+        return (start.isoformat() if start else None), iso_end
+    grain = getattr(t, "grain", "day")
+    if grain == "day" and kind == "point" and getattr(t, "time_of_day", None) and start:
+        return start.isoformat(), iso_end  # a meeting at 3月9日上午9:00
+    before = text[max(0, t.span[0] - 1): t.span[0]]
+    if grain in ("month", "year") and start and not _TO_BEFORE.search(before) and not t.text.startswith(("到", "至")):
+        return start.isoformat(), iso_end
+    return None, iso_end
+
+
+def _subject(s: _Sent):
+    """The sentence subject, also after a leading time phrase (``2019年3月底前，国家卫生健康委推行…``)."""
+    subj = subject_owners(s.text, s.start)
+    if subj:
+        return subj
+    for t in s.times:
+        off = t.span[1] - s.start
+        if 0 < off <= 20:
+            rest = s.text[off:].lstrip("，, ")
+            subj = subject_owners(rest, s.start + len(s.text) - len(rest))
+            if subj:
+                return subj
+    return possessive_owners(s.text, s.start)
+
+
+def _is_deadline(t) -> bool:
+    """A time limit by itself (``于8月底前``, ``每年2月底前``, ``2013年6月~10月``), not a bare year or date."""
+    kind = getattr(t, "kind", "")
+    if kind in ("deadline", "recurring"):
+        return True
+    return kind == "range" and getattr(t, "grain", "") in ("day", "month") and "放假" not in t.text
+
+
+def _is_task_time(t, ref: date | None, in_step: bool = False) -> bool:
+    kind = getattr(t, "kind", "")
+    if kind == "point" and getattr(t, "grain", "") == "year" and not re.search(r"\d", t.text):
+        return False  # 今年/当年 as background, not a window
+    if kind == "recurring":
+        return True
+    if kind == "relative" or getattr(t, "end", None) is None:
+        return False
+    if ref is not None and t.end < ref and (ref - t.end).days > 60 and kind != "range":
+        return False
+    if ref is not None and t.end < ref and not in_step and kind == "range":
+        return False  # a past event (8月11日至18日，山西省连续发生…), not a time limit
+    if ref is not None and kind == "point" and t.end == ref:
+        return False  # the signing date under the signature
+    return True
+
+
+_SIGN_DATE = re.compile(r"(?:19|20)\d\d年\d{1,2}月\d{1,2}日|[〇○零一二三四五六七八九Ｏ０O]{4}年[一二三四五六七八九十]{1,3}月[一二三四五六七八九十]{1,3}日")
+
+
+def _guess_signed(text: str) -> date | None:
+    """The signing date when the notice fields do not give one: the last full date standing on its own
+    (followed by a line end, 印发 or the end of the text, not by 前/起/至…).
+
+    >>> _guess_signed("请于6月20日前报送。\\n省政府办公厅\\n2014年6月5日\\n")
+    datetime.date(2014, 6, 5)
+    >>> _guess_signed("于2021年9月30日前完成") is None
+    True
+    """
+    from .extract.dates import parse_date
+
+    best = None
+    for m in _SIGN_DATE.finditer(text):
+        after = text[m.end(): m.end() + 2]
+        if after[:1] and after[:1] not in "\n\r 　）)" and not after.startswith("印发") and after[:1] != "<":
+            continue
+        d = parse_date(m.group(0))
+        if d is not None:
+            best = d
+    return best
+
+
+def _load_lines(name: str) -> list[str]:
+    return [w.strip() for w in (PATTERNS / name).read_text(encoding="utf-8").splitlines()
+            if w.strip() and not w.startswith("#")]
+
+
+@lru_cache(maxsize=1)
+def _nontask_phrase_re() -> re.Pattern:
+    """Sentences that are never tasks wherever they stand (nontask_phrases.txt: 特制定本方案, 放假调休…)."""
+    return re.compile("|".join(_load_lines("nontask_phrases.txt")))
+
+
+@lru_cache(maxsize=1)
+def _exhortation_re() -> re.Pattern:
+    """General exhortations (exhortations.txt: 要高度重视…, 要充分认识…的重要意义, 要把…作为…的重要抓手)."""
+    return re.compile("|".join(_load_lines("exhortations.txt")))
+
+
+_TIME_FIELD = re.compile(r"^(?:完成时间|完成时限|时间安排|时间|时限|截止时间|办理时限)[：:]")
+_ANAPHOR = re.compile(r"^(?:原则上)?(?:该项工作|此项工作|这项工作|该工作|以上工作|上述工作)")
+_WITH_START = re.compile(r"^(?:会同|与|配合|协同|联合)")
+
+
+def _lead_times(text: str, sections: list[Section], sents: list[_Sent], ref) -> dict[int, object]:
+    """Sections whose lead text (before the first sub-heading) sets a deadline for everything beneath:
+    ``三、严密规范组织选举 2021年6月底前，县（市、区）要…。（一）…（1）…`` → {section start: the deadline}."""
+    out = {}
+    children: dict[int, int] = {}
+    for sec in sections:
+        if sec.parent is not None:
+            children.setdefault(sec.parent.start, sec.start)
+    for sec in sections:
+        first_child = children.get(sec.start)
+        if first_child is None:
+            continue
+        stop = text.find("。", sec.heading.body_start, first_child)
+        stop = first_child if stop < 0 else stop
+        for s in sents:
+            if s.start < sec.heading.body_start or s.start >= first_child:
+                continue
+            if s.start > stop:
+                break  # only the opening sentence of the section sets a deadline for what follows
+            for t in s.times:
+                if getattr(t, "kind", "") == "deadline" and getattr(t, "grain", "") in ("day", "xun", "month") \
+                        and _is_task_time(t, ref) and _MODAL_AHEAD.search(text, s.start, min(first_child, s.end + 40)):
+                    out[sec.start] = t
+                    break
+            if sec.start in out:
+                break
+    return out
+
+
+def _time_fields(sents: list[_Sent], step_of, ref) -> dict[int, object]:
+    """``时间：2015年6月25日前`` lines inside a step: the step's own time (as if written in its heading)."""
+    out = {}
+    for s in sents:
+        if s.times and _TIME_FIELD.match(s.text):
+            step = step_of(s.section)
+            if step is not None and step.start not in out and _is_task_time(s.times[0], ref, in_step=True):
+                out[step.start] = s.times[0]
+    return out
+
+
+_CAMPAIGN = re.compile(r"开展.{0,30}活动|活动月|服务月")
+
+
+def _campaign_window(sents: list[_Sent], headings: list[Heading], ref):
+    """``今年9月，局将开展第三个“满意服务月”活动`` in the preamble: the month of the campaign, which the activity
+    items (``实施部门：…``) without a time of their own take as their window."""
+    first = headings[0].span[0] if headings else None
+    for s in sents[:40]:
+        if first is not None and s.start >= first:
+            break
+        if not _CAMPAIGN.search(s.text):
+            continue
+        for t in s.times:
+            if getattr(t, "kind", "") == "point" and getattr(t, "grain", "") == "month" and t.start is not None:
+                return t
+    return None
+
+
+_MEETING_TITLE = re.compile(r"召开[^。；，]{0,40}?会议?|[^。；，]{0,30}会议")
+_MEETING_TIME = re.compile(r"^(?:会议|会议时间|时间)$")
+_MEETING_WHO = re.compile(r"^(?:参加人员|参会人员|参会对象|出席人员|参加对象|与会人员)$")
+
+
+def _meeting_task(text: str, sents: list[_Sent], headings: list[Heading], ref):
+    """A meeting notice (``关于召开…会议的通知`` with a ``会议时间`` item): the meeting itself is the task, on its day;
+    its owners are the ``参加人员``."""
+    th = next((h for h in headings if _MEETING_TIME.match(h.title or "")), None)
+    if th is None:
+        return None
+    when = None
+    for s in sents:
+        if s.start >= th.body_start and s.times:
+            when = next((t for t in s.times if getattr(t, "end", None) is not None), None)
+            break
+    if when is None:
+        return None
+    what = None
+    for s in sents:
+        if s.start >= headings[0].span[0]:
+            break
+        m = re.search(r"召开[^。；]{2,80}", s.text)
+        if m and "会议" in m.group(0):
+            what = _Sent(s.start + m.start(), s.end, m.group(0))
+    if what is None:
+        return None
+    owners = []
+    wh = next((h for h in headings if _MEETING_WHO.match(h.title or "")), None)
+    if wh is not None:
+        seg = text[wh.body_start: next((h.span[0] for h in headings if h.span[0] > wh.span[0]), len(text))]
+        seg = re.split(r"[。；\n]", seg, 1)[0]
+        owners = [(u, sp) for u, sp in split_units(seg, wh.body_start) if 2 <= len(u) <= 30]  # as listed
+    return _Draft([what], owners, None, [], when, "meeting", None, 0.7)
+
+
+def _stage_name(step: Section | None, sec: Section | None) -> str | None:
+    cur = step if step is not None else sec
+    while cur is not None and not cur.heading.title:
+        cur = cur.parent
+    if cur is None or len(cur.heading.title) > 20:
+        return None
+    return cur.heading.title
+
+
+_ADVERBIAL = re.compile(r"^(?:对|按照|根据|依据|为了|为|围绕|结合|通过|针对|依托|在)")
+
+
+def _content(s: str, prefix: str = "") -> str:
+    """A trimmed clause of the text, at most 60 characters; long leading 对…/按照… clauses give way to the action.
+
+    >>> _content("对防范化解金融风险、营造诚实守信金融生态环境、维护良好金融秩序成效较好的省（区、市），"
+    ...          "支持该省（区、市）开展金融改革创新先行先试")
+    '支持该省（区、市）开展金融改革创新先行先试'
+    """
+    s = (prefix + s) if prefix else s
+    s = re.sub(r"\s+", "", s)
+    while len(s) > MAX_CONTENT and _ADVERBIAL.match(s):
+        cut = s.find("，")
+        if cut < 0 or cut > len(s) - 8:
+            break
+        s = s[cut + 1:]
+    if len(s) <= MAX_CONTENT:
+        return s
+    cut = max(s.rfind(p, 0, MAX_CONTENT) for p in "，；、")
+    if cut >= 30:
+        return s[:cut]
+    return s[:MAX_CONTENT]
+
+
+@dataclass
+class _Draft:
+    sents: list[_Sent]
+    owners: list[tuple[str, tuple[int, int]]]
+    lead: str | None
+    partners: list[str]
+    time: object | None
+    rule: str
+    stage: str | None
+    confidence: float
+    step_time: object | None = None
+
+
+def extract_tasks(text: str, notice: Notice | None, times: list) -> list[Task]:
+    """The task list of a notice, in document order (see the module docstring for the rules)."""
+    if not text:
+        return []
+    ref = None
+    if notice is not None and notice.signed_date:
+        try:
+            ref = date.fromisoformat(notice.signed_date)
+        except ValueError:
+            ref = None
+    if ref is None:
+        ref = _guess_signed(text)
+        if ref is not None and any(getattr(t, "end", None) is None and not getattr(t, "year_explicit", True)
+                                   and getattr(t, "kind", "") in ("deadline", "point", "range") for t in times):
+            from .extract.dates import find_times
+            times = find_times(text, ref=ref)  # years of 6月20日前 resolve against the signing date
+    headings = find_headings(text)
+    sections = build_sections(text, headings)
+    tags = find_owner_tags(text)
+    sents = _sentences(text, headings, tags, times)
+    _place(sents, sections, times)
+
+    # owner segments: each tag/field owns the sentences since the previous tag or heading
+    seg_of: dict[int, OwnerTag] = {}
+    sticky: list[str] = []
+    sticky_from: int | None = None
+    first_is_lead = False
+    bounds = sorted([h.span[0] for h in headings] + [t.span[1] for t in tags])
+    starts = [x.start for x in sents]
+    si = 0
+    for tag_pos, tag in enumerate(tags):
+        bi = bisect_right(bounds, tag.span[0])
+        prev = bounds[bi - 1] if bi else 0
+        if tag.kind == "field":
+            # a field line (实施部门：…) under an activity covers the whole activity paragraph above it
+            prev = max([t.span[1] for t in tags if t.span[1] <= tag.span[0]] + [0]) if len(tags) < 50 else \
+                max([t.span[1] for t in tags[:tag_pos] if t.span[1] <= tag.span[0]] + [0])
+            sec = _innermost(sections, tag.span[0])
+            if sec is not None:
+                prev = max(prev, sec.start)
+        i = bisect_left(starts, prev)
+        while i < len(sents) and sents[i].end <= tag.span[0]:
+            if i not in seg_of:
+                seg_of[i] = tag
+            i += 1
+        # the tag's own sentence may carry the time (责任单位：X完成时限：2021年9月31日)
+    tag_index = {id(t): k for k, t in enumerate(tags)}
+
+    drafts: list[_Draft] = []
+    lead_times = _lead_times(text, sections, sents, ref)
+    step_override = _time_fields(sents, lambda sec: _stage_of(sec, lead_times)[1], ref)
+    campaign = _campaign_window(sents, headings, ref)
+    last_key = None
+    cont = None  # (owners, section, stage) of the last subject sentence: carried by the ；-chained items after it
+    for i, s in enumerate(sents):
+        if s.heading is not None or _SKIP_LINE.search(s.text) or _PRINT_LINE.search(s.text):
+            continue
+        if _nontask_phrase_re().search(s.text):
+            cont = None
+            continue
+        sec = s.section
+        stage_sec, step = _stage_of(sec, lead_times)
+        tag = seg_of.get(i)
+        ttimes = [t for t in s.times if _is_task_time(t, ref, in_step=step is not None)]
+        own_time = ttimes[0] if ttimes else None
+        anytime = s.times[0] if s.times else None
+        if _TIME_FIELD.match(s.text):
+            # 时间：2015年6月25日前 — the time of the item above (of the step when in a step section)
+            if own_time is not None and drafts and drafts[-1].time is None and step is None:
+                drafts[-1].time = own_time
+            continue
+        subj = _subject(s)
+        stage = _stage_name(step, sec)
+        conditional = bool(_nontask_re().match(s.text))
+        chained = cont is not None and cont[1] is sec and "；" in text[max(0, s.start - 2): s.start]
+        key = None
+        if own_time is not None and not subj and _ANAPHOR.match(s.text) and drafts and \
+                (drafts[-1].time is None or drafts[-1].time is drafts[-1].step_time):
+            drafts[-1].time = own_time  # 该项工作于2019年4月底前完成 — the deadline of the item above
+            continue
+        if tag is not None:
+            if tag.phrase.first_is_lead:
+                first_is_lead = True
+            key = ("tag", tag_index[id(tag)])
+            owners = subj if (subj and not tag.phrase.owners) else [(u, sp) for u, sp in zip(tag.phrase.owners, tag.phrase.spans)]
+            lead = tag.phrase.lead or (tag.phrase.owners[0] if first_is_lead and tag.phrase.owners else None)
+            if tag.phrase.sticky:
+                sticky = [u for u in tag.phrase.sticky]
+                sticky_from = tag.span[0]
+            if own_time is None and drafts and last_key == key:
+                # undated sentences of an item go with the task before them (its dated sentence or the item's start)
+                drafts[-1].sents.append(s)
+                continue
+            if own_time is None and conditional:
+                continue
+            extra = [(u, None) for u in sticky if sticky_from is not None and sticky_from <= tag.span[1]
+                     and u not in [o for o, _ in owners]]
+            t_use = own_time if own_time is not None else (campaign if tag.kind == "field" else None)
+            drafts.append(_Draft([s], owners + extra, lead, list(tag.phrase.partners), t_use, "tag", stage, 0.85))
+            last_key = key
+            continue
+        duty = _duty_owner(sec, text)
+        if duty:
+            if conditional and own_time is None:
+                continue
+            more = [u for u in subj if u[0] not in [d[0] for d in duty]]
+            if subj and subj[0][0] not in [d[0] for d in duty] and not _WITH_START.match(s.text):
+                owners = subj
+            else:
+                owners = duty + more
+            drafts.append(_Draft([s], owners, None, [], own_time, "duty", stage, 0.75))
+            last_key = None
+            continue
+        if step is not None:
+            if s.text.endswith("的") and own_time is None:
+                continue  # a list of conditions (…被责令辞职或被免职的), not steps
+            key = ("step", step.start)
+            step_time = step_override.get(step.start) or _step_time(step, times, lead_times)
+            if last_key != key:
+                drafts.append(_Draft([s], subj, None, [], own_time or step_time, "step", stage, 0.8, step_time))
+                last_key = key
+                continue
+            if own_time is not None or (subj and not conditional):
+                if own_time is None and drafts[-1].owners == [] and not subj:
+                    drafts[-1].sents.append(s)
+                    continue
+                drafts.append(_Draft([s], subj or drafts[-1].owners, None, [], own_time or step_time, "step", stage, 0.75, step_time))
+                continue
+            continue
+        last_key = None
+        if own_time is not None and (subj or _is_deadline(own_time)):
+            drafts.append(_Draft([s], subj, None, [], own_time, "dated", stage, 0.8 if subj else 0.65))
+            cont = (subj, sec, stage, False) if subj else None
+            continue
+        if subj and not conditional:
+            if _exhortation_re().search(s.text):
+                cont = (subj, sec, stage, True)  # 各地、各有关部门要把…作为重要抓手。按规定落实…；落实…
+                continue
+            drafts.append(_Draft([s], subj, None, [], anytime if anytime is not None and getattr(anytime, "kind", "") == "relative" else None,
+                                 "subject", stage, 0.6))
+            cont = (subj, sec, stage, False)
+            continue
+        if not subj and not conditional and cont is not None and cont[1] is sec and (chained or cont[3]) \
+                and len(s.text) >= 8 and not _exhortation_re().search(s.text):
+            drafts.append(_Draft([s], list(cont[0]), None, [], None, "chain", stage, 0.5))
+            cont = (cont[0], cont[1], cont[2], False)
+            continue
+        cont = None
+    meeting = _meeting_task(text, sents, headings, ref)
+    if meeting is not None:
+        drafts.insert(sum(1 for d in drafts if d.sents[0].start < meeting.sents[0].start), meeting)
+    return [_task(k, d, text) for k, d in enumerate(drafts)]
+
+
+def _task(k: int, d: _Draft, text: str) -> Task:
+    start, due, time_text, rec, tspan = None, None, None, None, None
+    if d.time is not None:
+        start, due = _window(d.time, text)
+        time_text = d.time.text
+        rec = getattr(d.time, "recurrence", None)
+        tspan = list(d.time.span)
+    joined = "".join(s.text + "，" for s in d.sents).rstrip("，")
+    owners, ospans = [], []
+    for u, sp in d.owners:
+        if u not in owners:
+            owners.append(u)
+            ospans.append(list(sp) if sp else None)
+    spans = {"owners": ospans}
+    if tspan:
+        spans["time_text"] = tspan
+    return Task(
+        id=f"T{k + 1:02d}", content=_content(joined), stage=d.stage, lead=d.lead, owners=owners,
+        partners=[p for p in d.partners if p in owners] or list(d.partners), start=start, due=due,
+        time_text=time_text, recurrence=rec, span=(d.sents[0].start, d.sents[-1].end),
+        confidence=d.confidence, rule=d.rule, spans=spans,
+    )
+
+
+def _innermost(sections: list[Section], pos: int) -> Section | None:
+    best = None
+    for s in sections:
+        if s.start > pos:
+            break
+        if s.start <= pos < s.end:
+            best = s
+    return best
+
+
+def _place(sents: list[_Sent], sections: list[Section], times: list) -> None:
+    """Give each sentence its innermost section and the time expressions that start inside it."""
+    ts = sorted(times, key=lambda t: t.span[0])
+    j = 0
+    k = 0
+    stack: list[Section] = []
+    for s in sents:
+        while k < len(sections) and sections[k].start <= s.start:
+            sec = sections[k]
+            while stack and not (stack[-1].start <= sec.start < stack[-1].end):
+                stack.pop()
+            stack.append(sec)
+            k += 1
+        while stack and not (stack[-1].start <= s.start < stack[-1].end):
+            stack.pop()
+        s.section = stack[-1] if stack else None
+        while j < len(ts) and ts[j].span[0] < s.start:
+            j += 1
+        jj = j
+        while jj < len(ts) and ts[jj].span[0] < s.end:
+            s.times.append(ts[jj])
+            jj += 1
+
+
+def _stage_of(sec: Section | None, lead_times: dict | None = None) -> tuple[Section | None, Section | None]:
+    """(the steps section, the step) enclosing ``sec``; the step is the innermost item below the steps section.
+
+    A section whose lead text sets a deadline (``lead_times``) counts as a steps section too."""
+    chain = []
+    cur = sec
+    while cur is not None:
+        chain.append(cur)
+        cur = cur.parent
+    for k, c in enumerate(chain):
+        if is_stage_section(c.heading.title) or (lead_times and c.start in lead_times):
+            return c, (chain[0] if k > 0 else None)
+    return None, None
+
+
+def _step_time(step: Section, times: list, lead_times: dict | None = None):
+    """The time window written in a step heading (``1、宣传发动（2013年5月）``), else in its parent step, else the
+    deadline set by the lead text of the steps section."""
+    cur = step
+    while cur is not None:
+        a, b = cur.heading.span
+        for t in times:
+            if a <= t.span[0] < b:
+                return t
+        cur = cur.parent
+        if cur is not None and (is_stage_section(cur.heading.title) or (lead_times and cur.start in lead_times)):
+            return (lead_times or {}).get(cur.start)
+    return None
+
+
+def _duty_owner(sec: Section | None, text: str):
+    """``（一）市工信局：…；…`` — a section whose heading is a unit followed by a colon lists that unit's duties."""
+    cur = sec
+    while cur is not None:
+        h = cur.heading
+        if h.title and text[h.span[1]: h.span[1] + 1] in "：:":
+            name = h.title + (f"（{h.paren}）" if h.paren else "")
+            units = split_units(name, h.span[0] + len(h.marker))
+            if units and all(looks_like_unit(u) for u, _ in units):
+                return units
+        cur = cur.parent if cur.parent is not None and cur.parent.heading.level < h.level else None
+        break
+    return None

@@ -1,8 +1,34 @@
-"""Time expressions of notices → typed values with source spans. (placeholder: to be implemented)"""
+"""Time expressions of notices → typed values with source spans.
+
+Public API (semantics in ``docs/dates.md``):
+
+- :func:`parse_date` – one full explicit date (signature dates) → ``date`` or ``None``;
+- :func:`find_dates` – every full explicit date in a text, ``[((start, end), date)]``;
+- :func:`find_times` – every time expression of a text as :class:`TimeExpr`, in order, non-overlapping,
+  with missing years resolved from the nearest preceding explicit year, else from ``ref`` (signing date);
+- :func:`parse_time` – one phrase → :class:`TimeExpr` (or ``None``).
+
+>>> [(t.kind, t.text, str(t.end)) for t in find_times("请于2019年4月底前报送，6月底前完成。", ref=date(2019, 1, 9))]
+[('deadline', '于2019年4月底前', '2019-04-30'), ('deadline', '6月底前', '2019-06-30')]
+
+The grammar is a handful of regexes assembled from the pattern strings below and compiled once (word lists
+come from ``models/patterns/time_lexicon.json``); all matching runs on a width-normalised copy of the text
+(full-width digits → ASCII, one character for one, so spans index into the original).
+"""
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date
+import calendar
+import json
+import re
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
+from functools import lru_cache
+from pathlib import Path
+
+from .numerals import CN_DIGIT_CLASS, WIDTH_TABLE, cn_int
+
+LEXICON_PATH = Path(__file__).resolve().parents[2] / "models" / "patterns" / "time_lexicon.json"
+ROLL_DAYS = 60  # "more than ~2 months before the signing date" → next year
 
 
 @dataclass(frozen=True)
@@ -18,11 +44,732 @@ class TimeExpr:
     recurrence: str | None = None  # yearly | monthly | weekly | daily
     relative: str | None = None    # e.g. "3天内", "10个工作日内"
     rule: str = ""                 # which rule matched
+    duration: tuple[float, str] | None = None  # relative limits: (15.0, "workday"), (3.0, "day")
+    approx: bool = False           # fuzzy period (年初 …): dates are a convention, a ledger should not use them
+    clamped: bool = False          # an impossible day (9月31日) was clamped to the month end
 
 
-def find_times(text: str, ref: date | None = None, masks=()) -> list[TimeExpr]:
-    return []
+# ---------------------------------------------------------------------------------------------------------
+# pattern strings (assembled into regexes by _grammar())
+
+_CN = CN_DIGIT_CLASS
+#: 4-digit year: Arabic (single spaces allowed between digits: ``2 021``) or Chinese digits (``二○一○``)
+_Y4 = rf"(?:(?:19|20)(?:\s?\d){{2}}|[12]\s\d(?:\s?\d){{2}}|[{_CN}]{{4}})"
+_Y2 = rf"(?:\d{{2}}|[{_CN}]{{2}})"
+_M = r"(?:1[0-2]|0?[1-9]|十[一二]?|[一二三四五六七八九])"
+_D = r"(?:3[01]|[12][0-9]|0?[1-9]|三十一?|二十[一二三四五六七八九]?|廿[一二三四五六七八九]?|十[一二三四五六七八九]?|[一二三四五六七八九])"
+_CONN = r"(?:至|到|~|〜|-{1,2}|—{1,2}|–|―|─)"
+_NOT_NUM_BEFORE = r"(?<![\d.])"
+_WEEKDAY = r"(?:[（(]\s*(?:星期|周|礼拜)[一二三四五六日天七]\s*[）)]|(?:星期|周|礼拜)[一二三四五六日天])"
+_AMPM = r"(?:上午|下午|中午|晚上|早上|早晨|凌晨|傍晚|夜里|夜间|今晚|当晚|晚|早)"
+_HOUR_CN = r"(?:二十[一二三四]?|十[一二三四五六七八九]?|[零〇一二两三四五六七八九])"
+_MIN_CN = r"(?:[一二三四五]?十[一二三四五六七八九]?|[零〇][一二三四五六七八九]|[一二三四五六七八九])"
+_INIT_NOT = r"(?![步级中次见期稿审始])"
+
+
+def _body(p: str) -> str:
+    md = (rf"(?P<{p}m>{_NOT_NUM_BEFORE}{_M})\s*月(?:份)?"
+          rf"(?:\s*(?P<{p}d>{_NOT_NUM_BEFORE}{_D})(?:\s*[日号]|(?=\s*(?:$|至|到)))|\s*(?P<{p}mp>上旬|中旬|下旬|月?底|月?末|月?初{_INIT_NOT}|月中))?")
+    q = (rf"(?:第?(?P<{p}q>[一二三四1-4])|(?P<{p}q1>首))\s*(?:个)?(?:季度|季(?=[末底初]))(?P<{p}qp>初|末|底)?"
+         rf"|前(?P<{p}qn>[一二两三2-3])个?季度")
+    h = rf"(?P<{p}h>上|下)半年(?P<{p}hp>末|底)?"
+    return rf"(?:{q}|{h}|{md})"
+
+
+def _atom(p: str) -> str:
+    """An absolute date-ish atom with named groups prefixed ``p`` (``p + "n"`` for the year-less branch)."""
+    yp = (rf"(?:(?P<{p}y>{_NOT_NUM_BEFORE}{_Y4}|{_NOT_NUM_BEFORE}{_Y2}(?=\s*年\s*(?:{_M}\s*月|[底末初]|第?[一二三四1-4]季|[上下]半年)))\s*年(?P<{p}ydu>度)?"
+          rf"(?!代|龄|级|轻|限|均|薪|金|会|鉴|报|票|终|检|版|号)"
+          rf"|(?P<{p}yr>今|明|去|次|本|当|前|后|上一?|下一?|这一?)年(?!度|代|龄|级|轻))")
+    body_y = rf"(?:{_body(p)}|(?P<{p}yp>底|末|初{_INIT_NOT}|伊始|内))"
+    body_ny = rf"(?:{_body(p + 'n')}|年(?P<{p}nyp>底|末|初{_INIT_NOT}|内))"
+    iso = (rf"(?P<{p}iy>(?<![\d./-])(?:19|20)\d\d)(?P<{p}is>[-/.])(?P<{p}im>1[0-2]|0?[1-9])(?P={p}is)"
+           rf"(?P<{p}id>3[01]|[12]\d|0?[1-9])(?![\d./])")
+    return rf"(?:{iso}|(?:{yp})\s*(?:年(?=[底末初]))?\s*{body_y}?|{body_ny})"
+
+
+def _day_only(p: str) -> str:
+    return rf"(?P<{p}d>{_NOT_NUM_BEFORE}{_D})\s*[日号]"
+
+
+def _tod(p: str) -> str:
+    """A time of day: ``18:00``, ``下午4时``, ``9点半``, ``上午9:00``."""
+    return (rf"(?P<{p}ap>{_AMPM})?\s*(?:(?P<{p}hh>{_NOT_NUM_BEFORE}(?:[01]?\d|2[0-4]))\s*:\s*(?P<{p}mi>[0-5]\d)"
+            rf"(?:\s*:\s*(?P<{p}ss>[0-5]\d))?(?:\s*时)?"
+            rf"|(?P<{p}hc>{_NOT_NUM_BEFORE}(?:2[0-4]|[01]?\d)|{_HOUR_CN})\s*(?:时|点钟?)(?![以之]?[内后间])"
+            rf"(?:\s*(?P<{p}half>半)|\s*(?P<{p}qk>[一三123])刻|\s*(?P<{p}mc>[0-5]?\d|{_MIN_CN})\s*分?)?)")
+
+
+def _alt(words) -> str:
+    return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+
+
+@lru_cache(maxsize=1)
+def _lexicon() -> dict:
+    try:
+        return json.loads(LEXICON_PATH.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:  # a broken install must say so, not crash deep in a pipeline
+        from ..errors import DocprocError
+
+        raise DocprocError(f"time lexicon unreadable: {LEXICON_PATH}: {exc}") from exc
+
+
+@lru_cache(maxsize=1)
+def _grammar():
+    lex = _lexicon()
+    modal = _alt(lex["modal_prefixes"])
+    prep = _alt(lex["prepositions"])
+    pre = rf"(?:(?:{modal})\s*)?(?:{prep})"
+    suf = r"(?:之前|以前|前|为止|止|起|开始|以来|以后|之后)"
+    num = r"(?:(?<![\d.])\d{1,5}(?:\.\d+)?|[一二两三四五六七八九十百半]+)"
+    units = _alt(lex["duration_units"])
+    rec_units = _alt(lex["recurring_by"])
+    parts = {
+        # 自2021年2月份启动，8月份结束
+        "crange": rf"(?P<cpre>自|从)\s*{_atom('c')}\s*(?:起|开始|启动)\s*[，,]\s*(?:至|到)?\s*{_atom('e')}\s*(?P<cend>止|结束)",
+        # 2021年至2023年 / 8月11日至18日 / 自2020-05-26起至2020-05-29止
+        "range": (rf"(?P<rpre>{pre})?\s*{_atom('a')}(?:\s*{_tod('ta')})?\s*(?:起|开始)?\s*{_CONN}\s*"
+                  rf"(?:{_atom('b')}|{_day_only('b2')})(?:\s*{_tod('tb')})?\s*(?P<rend>止|结束|为止|之前|以前|前)?"),
+        # 2021-2023年 / 2018年1－9月份 / 8月11-18日
+        "brange": (rf"(?P<bpre>{pre})?\s*(?:(?P<by1>{_NOT_NUM_BEFORE}(?:19|20)\d\d)\s*{_CONN}\s*(?P<by2>(?:19|20)\d\d)\s*年(?:度)?"
+                   rf"|(?:(?P<bmy>{_NOT_NUM_BEFORE}{_Y4})\s*年)?\s*(?P<bm1>{_NOT_NUM_BEFORE}{_M})\s*{_CONN}\s*(?P<bm2>{_M})\s*月(?:份)?"
+                   rf"|(?:(?P<bdy>{_NOT_NUM_BEFORE}{_Y4})\s*年)?\s*(?P<bdm>{_NOT_NUM_BEFORE}{_M})\s*月\s*(?P<bd1>{_D})\s*[日号]?\s*{_CONN}\s*(?P<bd2>{_D})\s*[日号])"
+                   rf"\s*(?P<bend>止|结束|为止|之前|以前|前)?"),
+        # 2020年起，每年2月底前 / 每月28日前 / 每季度末 / 每日上午10时前 / 按月
+        "rec": (rf"(?:{_atom('s')}\s*(?:起|开始)\s*[，,]?\s*)?(?P<kpre>{pre})?\s*(?P<kw>每|按|逐)(?:一|个)?(?P<ku>{rec_units})(?:度)?"
+                rf"(?:\s*(?:(?P<kmd>{_atom('k')})(?:\s*{_CONN}\s*{_atom('l')})?|{_day_only('k2')}|(?P<kp>末|底|初|上旬|中旬|下旬)))?"
+                rf"(?:\s*{_WEEKDAY})?(?:\s*的?\s*{_tod('tk')})?\s*(?P<ksuf>之前|以前|前)?"),
+        # 于2019年4月底前 / 8月18日（星期三）下午4时前 / 2020年起
+        "single": (rf"(?P<spre>{pre})?\s*{_atom('x')}(?:\s*{_WEEKDAY})?(?:\s*{_tod('tx')})?\s*(?P<ssuf>{suf})?"),
+        # 收到通知后5日内 / 10个工作日内 / 在2—3年内
+        "dur": (rf"(?P<dpre>{pre})?\s*(?P<anc>(?:(?<=[，。；：、\s（(\n])|^)[\u4e00-\u9fff“”]{{1,14}}?后的?)?\s*"
+                rf"(?P<dn>{num})(?:\s*{_CONN}\s*(?P<dn2>{num}))?\s*(?P<dge>个)?\s*(?P<dhalf>半)?\s*(?P<du>{units})(?P<dhalf2>半)?(?P<dsuf>之内|以内|内)?"),
+        # 18：00前 / 下午4时前
+        "tod": rf"(?P<tpre>{pre})?\s*{_tod('tt')}\s*(?P<tsuf>之前|以前|前)?",
+    }
+    master = re.compile("|".join(rf"(?P<R_{k}>{v})" for k, v in parts.items()))
+    words = re.compile(_alt(lex["relative_words"]))
+    # characters an expression can start with (before its core): numerals, prefixes, 今明去…, 上午/下午 …
+    first = set("0123456789" + _CN + "十廿两半每按逐今明去次本当这上下前后第首年自从由中晚早凌傍夜（(")
+    first.update(w[0] for w in lex["modal_prefixes"] + lex["prepositions"])
+    return master, words, lex, frozenset(first)
+
+
+# bracketed years of document numbers: 〔2016〕 [2020] （2019） 【2018】 ﹝2017﹞ – never dates
+BRACKET_YEAR_RE = re.compile(r"[〔\[［【﹝(（]\s*(?:19|20)\d\d\s*[〕\]］】﹞)）]")
+#: where a time expression can be: a numeral next to a time unit or separator, or a period word
+#:
+#: >>> [m.group() for m in CORE_RE.finditer("于2019年4月底前，每季度末；年底；8家；上半年")]
+#: ['9年', '4月', '每', '季度', '年底', '上半年']
+CORE_RE = re.compile(
+    rf"[\d{_CN}十廿两半]\s*(?:年|月|日|号|季|时|点|:|天|周|星期|个|小时|分钟|工作日|交易日|[./\-~至到—–―─])"
+    r"|年[底末初内]|[上下]半年|季度|季[末底初]|每|按[年季月周日]|逐[年季月]|[今明去次本当这上下前后]年|伊始"
+)
+# phone numbers / long digit runs: no date inside them
+PHONE_RE = re.compile(r"(?:\d{3,4}-)?\d{7,}")
+_WIDE_RE = re.compile("[０-９：～－／．]")
+
+
+def _local_mask(t: str, s: int, e: int) -> bool:
+    """Is [s, e) inside a bracketed year (〔2016〕) or a phone number? Checked in a small window only.
+
+    >>> _local_mask("国发〔2016〕5号", 3, 7), _local_mask("电话0519-85680863", 2, 6), _local_mask("2016年", 0, 5)
+    (True, True, False)
+    """
+    lo = max(0, s - 14)
+    w = t[lo:e + 14]
+    for rx in (BRACKET_YEAR_RE, PHONE_RE):
+        for m in rx.finditer(w):
+            if m.start() + lo < e and s < m.end() + lo:
+                return True
+    return False
+
+# ---------------------------------------------------------------------------------------------------------
+# full explicit dates (signing dates)
+
+FULL_DATE_RE = re.compile(
+    rf"(?<![\d.])(?P<y>{_Y4})\s*年\s*(?P<m>{_M})\s*月\s*(?P<d>{_D})\s*[日号]"
+    rf"|(?<![\d./-])(?P<iy>(?:19|20)\d\d)(?P<sep>[-/.])(?P<im>1[0-2]|0?[1-9])(?P=sep)(?P<id>3[01]|[12]\d|0?[1-9])(?![\d./-])"
+)
+
+
+def _mkdate(y: int, m: int, d: int, clamp: bool = False) -> date | None:
+    if not (1 <= m <= 12) or d < 1 or not (1 <= y <= 9999):
+        return None
+    last = calendar.monthrange(y, m)[1]
+    if d > last:
+        if not clamp or d > 31:
+            return None
+        d = last
+    return date(y, m, d)
+
+
+def _month_end(y: int, m: int) -> date:
+    return date(y, m, calendar.monthrange(y, m)[1])
+
+
+def _full_date(m: re.Match, clamp: bool = False) -> date | None:
+    if m.group("y"):
+        y, mo, d = cn_int(m.group("y")), cn_int(m.group("m")), cn_int(m.group("d"))
+    else:
+        y, mo, d = int(m.group("iy")), int(m.group("im")), int(m.group("id"))
+    if y is None or mo is None or d is None:
+        return None
+    return _mkdate(y, mo, d, clamp)
 
 
 def parse_date(phrase: str) -> date | None:
+    """A full explicit date (as under a signature) → date; anything else or an invalid day → None.
+
+    >>> parse_date("2021年1月8日"), parse_date("二○一○年二月八日"), parse_date("二〇〇四年一月十六日")
+    (datetime.date(2021, 1, 8), datetime.date(2010, 2, 8), datetime.date(2004, 1, 16))
+    >>> parse_date("一九九六年六月二十九日"), parse_date("2024 年 7 月 1 日"), parse_date("2 021年2月25日")
+    (datetime.date(1996, 6, 29), datetime.date(2024, 7, 1), datetime.date(2021, 2, 25))
+    >>> parse_date("二ＯＯ八年十月十六日"), parse_date("二OO九年七月十五日"), parse_date("二零一九年一月三日")
+    (datetime.date(2008, 10, 16), datetime.date(2009, 7, 15), datetime.date(2019, 1, 3))
+    >>> parse_date("2008-10-16"), parse_date("2009/7/15"), parse_date("２０２１年１月８日")
+    (datetime.date(2008, 10, 16), datetime.date(2009, 7, 15), datetime.date(2021, 1, 8))
+    >>> parse_date("2021年9月31日") is None, parse_date("2021年2月") is None, parse_date("") is None
+    (True, True, True)
+    """
+    if not isinstance(phrase, str):
+        return None
+    s = phrase.translate(WIDTH_TABLE).strip()
+    m = FULL_DATE_RE.fullmatch(s)
+    return _full_date(m) if m else None
+
+
+def find_dates(text: str, masks=()) -> list[tuple[tuple[int, int], date]]:
+    """Every full explicit date in ``text`` as ``((start, end), date)``, in order; invalid days are skipped.
+
+    >>> find_dates("常建〔2010〕36号 …… 常州市建设局 二○一○年二月八日 （2010-02-09印发）")
+    [((22, 31), datetime.date(2010, 2, 8)), ((33, 43), datetime.date(2010, 2, 9))]
+    """
+    out = []
+    for m in FULL_DATE_RE.finditer(text.translate(WIDTH_TABLE)):
+        if any(a < m.end() and m.start() < b for a, b in masks):
+            continue
+        d = _full_date(m)
+        if d is not None:
+            out.append(((m.start(), m.end()), d))
+    return out
+
+
+# ---------------------------------------------------------------------------------------------------------
+# atoms → calendar periods
+
+_QUARTER = {"一": 1, "二": 2, "三": 3, "四": 4, "1": 1, "2": 2, "3": 3, "4": 4, "首": 1, "两": 2}
+
+
+def _g(m: re.Match, name: str):
+    try:
+        return m.group(name)
+    except IndexError:
+        return None
+
+
+@dataclass
+class _Atom:
+    year: int | None = None        # explicit numeric year
+    yrel: int | None = None        # relative year offset (今年 0, 明年 +1 …)
+    yrel_word: str | None = None
+    month: int | None = None
+    day: int | None = None
+    part: str | None = None        # 上旬 中旬 下旬 底 初 内 …
+    quarter: int | None = None
+    qpart: str | None = None
+    qn: int | None = None          # 前三季度
+    half: str | None = None
+    ypart: str | None = None       # 底 末 初 伊始 内 (of the year)
+    grain: str = "year"
+
+    @property
+    def has_year(self) -> bool:
+        return self.year is not None or self.yrel is not None
+
+
+_YREL = {"今": 0, "本": 0, "当": 0, "这": 0, "这一": 0, "明": 1, "次": 1, "下": 1, "下一": 1, "后": 2,
+         "去": -1, "上": -1, "上一": -1, "前": -2}
+
+
+def _year_value(s: str, ref: date | None) -> int | None:
+    s = "".join(s.split())
+    v = cn_int(s)
+    if v is None:
+        return None
+    if len(s) == 2:  # 98年4月 → 1998, 03年2月 → 2003: the century nearest to (and not far after) ref
+        base = (ref.year if ref else 2000)
+        v = 2000 + v if 2000 + v <= base + 5 else 1900 + v
+    return v
+
+
+def _read_atom(m: re.Match, p: str, ref: date | None) -> _Atom | None:
+    a = _Atom()
+    if _g(m, p + "iy"):
+        a.year, a.month, a.day, a.grain = int(m.group(p + "iy")), int(m.group(p + "im")), int(m.group(p + "id")), "day"
+        return a
+
+    def gg(name):
+        return _g(m, p + name) or _g(m, p + "n" + name)
+
+    y = _g(m, p + "y")
+    if y:
+        a.year = _year_value(y, ref)
+    yr = _g(m, p + "yr")
+    if yr:
+        a.yrel, a.yrel_word = _YREL.get(yr, 0), yr
+    mo = gg("m")
+    if mo:
+        a.month, a.grain = cn_int(mo), "month"
+        d = gg("d")
+        if d:
+            a.day, a.grain = cn_int(d), "day"
+        mp = gg("mp")
+        if mp:
+            a.part = mp.lstrip("月")
+            a.grain = "xun" if "旬" in mp else ("day" if a.part in ("底", "末") else "month")
+    q, q1, qn = gg("q"), gg("q1"), gg("qn")
+    if q or q1:
+        a.quarter, a.qpart, a.grain = _QUARTER[q or q1], gg("qp"), "quarter"
+    if qn:
+        a.qn, a.grain = _QUARTER[qn], "quarter"
+    h = gg("h")
+    if h:
+        a.half, a.grain = h, "half"
+    yp = _g(m, p + "yp") or _g(m, p + "nyp")
+    if yp:
+        a.ypart = yp
+    if a.year is None and a.yrel is None and a.month is None and a.quarter is None and a.qn is None \
+            and a.half is None and a.ypart is None:
+        return None
+    return a
+
+
+def _day_atom(m: re.Match, p: str) -> _Atom | None:
+    d = _g(m, p + "d")
+    if not d:
+        return None
+    return _Atom(day=cn_int(d), grain="day")
+
+
+def _period(a: _Atom, y: int) -> tuple[date | None, date | None, str, bool, bool]:
+    """(start, end, grain, approx, clamped) of an atom in year ``y``."""
+    if a.month is not None:
+        mo = a.month
+        if not 1 <= mo <= 12:
+            return None, None, a.grain, False, False
+        if a.day is not None:
+            d = _mkdate(y, mo, a.day, clamp=True)
+            if d is None:
+                return None, None, "day", False, False
+            return d, d, "day", False, a.day > calendar.monthrange(y, mo)[1]
+        last = _month_end(y, mo)
+        if a.part in ("上旬",):
+            return date(y, mo, 1), date(y, mo, 10), "xun", False, False
+        if a.part in ("中旬",):
+            return date(y, mo, 11), date(y, mo, 20), "xun", False, False
+        if a.part in ("下旬",):
+            return date(y, mo, 21), last, "xun", False, False
+        if a.part in ("底", "末"):
+            return last, last, "day", False, False
+        if a.part in ("初",):
+            return date(y, mo, 1), date(y, mo, 10), "xun", True, False
+        if a.part in ("中",):
+            return date(y, mo, 11), date(y, mo, 20), "xun", True, False
+        return date(y, mo, 1), last, "month", False, False
+    if a.quarter is not None:
+        q = a.quarter
+        s, e = date(y, 3 * q - 2, 1), _month_end(y, 3 * q)
+        if a.qpart in ("末", "底"):
+            return e, e, "day", False, False
+        if a.qpart == "初":
+            return s, _month_end(y, 3 * q - 2), "month", True, False
+        return s, e, "quarter", False, False
+    if a.qn is not None:
+        return date(y, 1, 1), _month_end(y, 3 * a.qn), "quarter", False, False
+    if a.half is not None:
+        if a.half == "上":
+            s, e = date(y, 1, 1), date(y, 6, 30)
+        else:
+            s, e = date(y, 7, 1), date(y, 12, 31)
+        return s, e, "half", False, False
+    if a.ypart in ("底", "末"):
+        return date(y, 12, 31), date(y, 12, 31), "day", False, False
+    if a.ypart in ("初", "伊始"):
+        return date(y, 1, 1), date(y, 1, 31), "month", True, False
+    if a.ypart == "内":
+        return date(y, 1, 1), date(y, 12, 31), "year", False, False
+    return date(y, 1, 1), date(y, 12, 31), "year", False, False
+
+
+class _Ctx:
+    """Year context of one text: the nearest preceding explicit year, the reference (signing) date."""
+
+    def __init__(self, ref: date | None, roll_days: int | None):
+        self.ref = ref
+        self.roll_days = roll_days
+        self.year: int | None = None
+
+    def too_early(self, end: date | None) -> bool:
+        return (end is not None and self.ref is not None and self.roll_days is not None
+                and end < self.ref - timedelta(days=self.roll_days))
+
+    def resolve(self, a: _Atom) -> tuple[int | None, bool]:
+        """(year, explicit) for an atom."""
+        if a.year is not None:
+            return a.year, True
+        if a.yrel is not None:
+            if a.yrel_word == "次" and self.year is not None:
+                return self.year + 1, False
+            return (self.ref.year + a.yrel if self.ref else None), False
+        if self.year is not None:
+            y = self.year
+            if not (self.too_early(_period(a, y)[1]) and self.ref is not None and y < self.ref.year):
+                return y, False
+        if self.ref is None:
+            return None, False
+        y = self.ref.year
+        if self.too_early(_period(a, y)[1]):
+            y += 1
+        return y, False
+
+
+def _tod_value(m: re.Match, p: str) -> str | None:
+    ap = _g(m, p + "ap")
+    hh = _g(m, p + "hh")
+    if hh is not None:
+        h, mi = int(hh), int(m.group(p + "mi"))
+    else:
+        hc = _g(m, p + "hc")
+        if hc is None:
+            return None
+        h = cn_int(hc)
+        if h is None:
+            return None
+        if _g(m, p + "half"):
+            mi = 30
+        elif _g(m, p + "qk"):
+            mi = 15 * cn_int(m.group(p + "qk"))
+        elif _g(m, p + "mc"):
+            mi = cn_int(m.group(p + "mc")) or 0
+        else:
+            mi = 0
+    if ap in ("下午", "晚上", "傍晚", "今晚", "当晚", "晚", "夜里", "夜间") and h < 12:
+        h += 12
+    elif ap == "中午" and h < 6:
+        h += 12
+    if h > 24 or mi > 59:
+        return None
+    return f"{h:02d}:{mi:02d}"
+
+
+# ---------------------------------------------------------------------------------------------------------
+# the scanner
+
+_CLAUSE_END = "。；;！？!?\n"
+
+
+def _masked(s: int, e: int, masks) -> bool:
+    return any(a < e and s < b for a, b in masks)
+
+
+def find_times(text: str, ref: date | None = None, masks=(), roll_days: int | None = ROLL_DAYS,
+               _phrase: bool = False) -> list[TimeExpr]:
+    """Every time expression in ``text``, in order, non-overlapping; spans index into ``text``.
+
+    ``masks`` are (start, end) spans (document numbers) inside which nothing is read; bracketed years
+    (``〔2016〕``) and phone numbers are masked too. A phrase without a year takes the nearest preceding explicit
+    year of the text, else ``ref``'s year (rolled into the next year when the result would end more than
+    ``roll_days`` before ``ref``; ``roll_days=None`` never rolls).
+
+    >>> ts = find_times("国办发〔2019〕3号 各单位于8月18日（星期三）下午4时前报送，2700元，8家。", ref=date(2021, 8, 17))
+    >>> [(t.kind, t.text, str(t.end), t.time_of_day, t.year_explicit) for t in ts]
+    [('deadline', '于8月18日（星期三）下午4时前', '2021-08-18', '16:00', False)]
+    >>> [(t.kind, t.recurrence, t.text) for t in find_times("在每年7月30日前完成半年度总结、11月30日前完成年度总结")]
+    [('recurring', 'yearly', '在每年7月30日前'), ('recurring', 'yearly', '11月30日前')]
+    >>> [(t.kind, t.relative, t.duration) for t in find_times("收到通知后5日内反馈，10个工作日内办结")]
+    [('relative', '收到通知后5日内', (5.0, 'day')), ('relative', '10个工作日内', (10.0, 'workday'))]
+    """
+    if not isinstance(text, str):
+        from ..errors import DocprocError
+
+        raise DocprocError("find_times expects text (str)", got=type(text).__name__)
+    master, words, lex, first = _grammar()
+    t = text.translate(WIDTH_TABLE) if _WIDE_RE.search(text) else text
+    allmasks = list(masks)
+    ctx = _Ctx(ref, roll_days)
+    out: list[TimeExpr] = []
+    cands: list[tuple[int, int, re.Match | None, str]] = []
+    # cheap pre-check: only around a "core" (a number next to a time unit, 年底, 每, …) is the grammar tried,
+    # starting a few characters before it so that prefixes (原则上于, 收到通知后) are included
+    last = 0
+    for cm in CORE_RE.finditer(t):
+        c = cm.start()
+        if c < last:
+            continue
+        anchored = "后" in t[max(0, c - 18):c]
+        for p in range(max(last, c - (18 if anchored else 8)), c + 1):
+            if p < c and not anchored and t[p] not in first:
+                continue
+            m = master.match(t, p)
+            if m is not None and m.end() > c:
+                break
+        else:
+            continue
+        cands.append((m.start(), m.end(), m, m.lastgroup))
+        last = m.end()
+    for wm in words.finditer(t):
+        cands.append((wm.start(), wm.end(), wm, "W"))
+    cands.sort(key=lambda c: (c[0], -(c[1] - c[0])))
+    last_end = 0
+    last_rec: TimeExpr | None = None
+    last_from: TimeExpr | None = None  # the last "X年起" (start only)
+    for s, e, m, rule in cands:
+        if s < last_end:
+            continue
+        # strip leading whitespace the pattern allowed
+        while s < e and t[s].isspace():
+            s += 1
+        if _masked(s, e, allmasks) or _local_mask(t, s, e):
+            # a doc number hides a date: retry right after the mask
+            continue
+        te = _build(text, t, s, e, m, rule, ctx, lex, _phrase)
+        if te is None:
+            continue
+        # 在每年7月30日前…、11月30日前… : a later date of the same shape in the same clause inherits 每年
+        if (last_rec is not None and te.kind in ("deadline", "point") and not te.year_explicit
+                and not any(ch in _CLAUSE_END for ch in t[last_rec.span[1]:s]) and _same_shape(last_rec, te, m)):
+            te = replace(te, kind="recurring", recurrence=last_rec.recurrence, start=last_rec.start,
+                         end=None, rule=te.rule + "+inherit")
+        if te.kind == "recurring" and te.start is None and last_from is not None \
+                and not any(ch in _CLAUSE_END for ch in t[last_from.span[1]:s]):
+            te = replace(te, start=last_from.start, year_explicit=last_from.year_explicit)
+        if te.kind == "range" and te.end is None and te.start is not None:
+            last_from = te
+        if te.kind == "recurring":
+            last_rec = te
+        elif te.year_explicit and te.kind != "relative":
+            last_rec = None
+        out.append(te)
+        last_end = e
+    return out
+
+
+def _same_shape(rec: TimeExpr, te: TimeExpr, m) -> bool:
+    if rec.recurrence == "yearly":
+        return te.grain in ("day", "xun", "month") and "月" in te.text and "年" not in te.text
+    if rec.recurrence == "monthly":
+        return te.grain == "day" and "月" not in te.text and "年" not in te.text
+    return False
+
+
+def _expr(text, s, e, kind, rule, **kw) -> TimeExpr:
+    return TimeExpr(kind=kind, text=text[s:e], span=(s, e), rule=rule, **kw)
+
+
+def _build(text, t, s, e, m, rule, ctx: _Ctx, lex, phrase: bool = False) -> TimeExpr | None:
+    if rule == "W":
+        w = m.group(0)
+        if w in lex["start_now_words"]:
+            return _expr(text, s, e, "range", "word", start=ctx.ref, year_explicit=False, relative=w)
+        return _expr(text, s, e, "relative", "word", relative=w, grain="time", year_explicit=False)
+    kind_of_pre = lambda pre: ("deadline" if pre and any(pre.endswith(w) for w in lex["deadline_prepositions"])
+                               else "start" if pre and any(pre.endswith(w) for w in lex["start_prepositions"]) else None)
+    if rule == "R_single":
+        a = _read_atom(m, "x", ctx.ref)
+        if a is None:
+            return None
+        y, explicit = ctx.resolve(a)
+        st = en = None
+        grain, approx, clamped = a.grain, False, False
+        if y is not None:
+            st, en, grain, approx, clamped = _period(a, y)
+        tod = _tod_value(m, "tx")
+        suf = _g(m, "ssuf") or ""
+        pk = kind_of_pre(_g(m, "spre"))
+        if suf in ("前", "之前", "以前", "为止", "止") or pk == "deadline" or (a.ypart == "内" and not a.month):
+            kind, st = "deadline", None
+        elif suf in ("起", "开始", "以来", "以后", "之后") or pk == "start":
+            kind, en = "range", None
+        else:
+            kind = "point"
+        if explicit and a.year is not None and not _g(m, "xiy") and not _in_title(t, s):
+            ctx.year = a.year  # ISO dates (2008-10-16) are page metadata, not the document's year context
+        elif y is not None and a.yrel is not None:
+            ctx.year = y
+        return _expr(text, s, e, kind, "single", start=st, end=en, grain=grain, time_of_day=tod,
+                     year_explicit=explicit, approx=approx, clamped=clamped)
+    if rule in ("R_range", "R_crange"):
+        pa, pb = ("a", "b") if rule == "R_range" else ("c", "e")
+        a = _read_atom(m, pa, ctx.ref)
+        b = _read_atom(m, pb, ctx.ref)
+        if b is None and rule == "R_range":
+            b = _day_atom(m, "b2")
+            if b is None or a.month is None:
+                return None
+            b.month = a.month
+        if b is None:
+            return None
+        return _range(text, t, s, e, a, b, ctx, "range" if rule == "R_range" else "crange",
+                      _g(m, "rend") or _g(m, "cend"), _tod_value(m, "tb") if rule == "R_range" else None)
+    if rule == "R_brange":
+        if _g(m, "by1"):
+            a, b = _Atom(year=int(m.group("by1"))), _Atom(year=int(m.group("by2")))
+        elif _g(m, "bm1"):
+            yy = _year_value(m.group("bmy"), ctx.ref) if _g(m, "bmy") else None
+            a = _Atom(year=yy, month=cn_int(m.group("bm1")), grain="month")
+            b = _Atom(year=yy, month=cn_int(m.group("bm2")), grain="month")
+        else:
+            yy = _year_value(m.group("bdy"), ctx.ref) if _g(m, "bdy") else None
+            mo = cn_int(m.group("bdm"))
+            a = _Atom(year=yy, month=mo, day=cn_int(m.group("bd1")), grain="day")
+            b = _Atom(year=yy, month=mo, day=cn_int(m.group("bd2")), grain="day")
+        return _range(text, t, s, e, a, b, ctx, "brange", _g(m, "bend"), None)
+    if rule == "R_rec":
+        return _recurring(text, t, s, e, m, ctx, lex)
+    if rule == "R_dur":
+        return _duration(text, s, e, m, lex)
+    if rule == "R_tod":
+        tod = _tod_value(m, "tt")
+        if tod is None:
+            return None
+        strong = (_g(m, "tt" + "hh") is not None or _g(m, "ttap") or _g(m, "tsuf")
+                  or (_g(m, "tthc") or "")[:1].isdigit())
+        if not strong and not phrase:  # a bare 一点 / 三点 in running text is rarely a time
+            return None
+        kind = "deadline" if (_g(m, "tsuf") or kind_of_pre(_g(m, "tpre")) == "deadline") else "point"
+        return _expr(text, s, e, kind, "time_of_day", grain="time", time_of_day=tod, year_explicit=False)
     return None
+
+
+def _in_title(t: str, s: int) -> bool:
+    """Inside a 《…》 title or directly in parentheses (plan periods such as （2021-2023年））."""
+    return t.rfind("《", 0, s) > t.rfind("》", 0, s)
+
+
+def _range(text, t, s, e, a: _Atom, b: _Atom, ctx: _Ctx, rule, endword, tod) -> TimeExpr | None:
+    # the second side inherits what it omits from the first (2019年3月—6月, 8月11日至18日)
+    if not b.has_year and a.has_year:
+        b.year, b.yrel, b.yrel_word = a.year, a.yrel, a.yrel_word
+        inherited = True
+    else:
+        inherited = False
+    ya, exa = ctx.resolve(a)
+    if b.has_year:
+        yb, exb = ctx.resolve(b)
+        exb = exb and not inherited
+    else:
+        yb, exb = ya, False
+    st = en = None
+    grain = "day"
+    if ya is not None and yb is not None:
+        st = _period(a, ya)[0]
+        pb = _period(b, yb)
+        en = pb[1]
+        if st and en and en < st and not b.has_year:
+            en = _period(b, yb + 1)[1]
+        grain = a.grain if a.grain == b.grain else "day"
+    year_only = a.month is None and a.quarter is None and a.half is None and b.month is None
+    if a.year is not None and not (year_only) and not _in_title(t, s):
+        ctx.year = b.year if b.year is not None else a.year
+    return _expr(text, s, e, "range", rule, start=st, end=en, grain=grain, year_explicit=exa, time_of_day=tod)
+
+
+def _recurring(text, t, s, e, m, ctx: _Ctx, lex) -> TimeExpr | None:
+    unit = m.group("ku")
+    rec = lex["recurring_by"].get(unit) or lex["recurring_by"].get(unit.rstrip("度"))
+    if m.group("kw") == "逐" and unit not in ("年", "月", "季度", "季"):
+        return None
+    start = None
+    explicit = True
+    sa = _read_atom(m, "s", ctx.ref)
+    if sa is not None:
+        y, explicit = ctx.resolve(sa)
+        if y is not None:
+            start = _period(sa, y)[0]
+            if sa.year is not None:
+                ctx.year = sa.year
+    return _expr(text, s, e, "recurring", "recurring", start=start, recurrence=rec,
+                 time_of_day=_tod_value(m, "tk"), grain="time" if rec == "daily" else "day",
+                 year_explicit=explicit)
+
+
+def _duration(text, s, e, m, lex) -> TimeExpr | None:
+    unit_word = m.group("du")
+    unit = lex["duration_units"][unit_word]
+    within = _g(m, "dsuf")
+    anchor = _g(m, "anc")
+    if unit_word == "月" and not (_g(m, "dge") or _g(m, "dhalf")):
+        return None  # 6月 is a month, 6个月 a duration
+    if not (within or anchor or unit in ("workday", "week", "month", "hour", "minute")
+            or (unit == "day" and unit_word == "天")):
+        return None  # a bare "30日" / "5年" is a day of month / a count, not a limit
+    dn = m.group("dn")
+    n = cn_int(dn.replace("半", "")) if dn.strip("半") else 0
+    try:
+        n = float(dn) if dn[:1].isdigit() else float(n if n is not None else 0)
+    except ValueError:
+        return None
+    if dn.endswith("半") or dn == "半":
+        n += 0.5
+    if _g(m, "dn2"):
+        n2 = m.group("dn2")
+        v2 = float(n2) if n2[:1].isdigit() else cn_int(n2)
+        if v2:
+            n = float(v2)
+    if _g(m, "dhalf") or _g(m, "dhalf2"):
+        n += 0.5
+    if n <= 0:
+        return None
+    # the relative text: from the anchor (or the number) to the end, without the preposition
+    rs = m.start("anc") if anchor else m.start("dn")
+    return _expr(text, s, e, "relative", "duration", relative=text[rs:e].strip(), duration=(n, unit),
+                 grain="time", year_explicit=False)
+
+
+def ledger_window(te: TimeExpr | None) -> tuple[date | None, date | None]:
+    """(start, due) of a task ledger (shared/gold/GUIDELINES.md) for a time expression.
+
+    deadline → (None, end); range → (start, end); recurring → (first start or None, None); relative and fuzzy
+    (年初) → (None, None); a point: a month or a year is a window (start, end), a day / xun / quarter / half
+    is a due date (None, end) – a day with a time of day (a meeting) is (day, day).
+
+    >>> ledger_window(parse_time("2013年5月")), ledger_window(parse_time("于2019年4月底前"))
+    ((datetime.date(2013, 5, 1), datetime.date(2013, 5, 31)), (None, datetime.date(2019, 4, 30)))
+    """
+    if te is None or te.kind == "relative" or te.approx:
+        return None, None
+    if te.kind == "deadline":
+        return None, te.end
+    if te.kind == "recurring":
+        return te.start, None
+    if te.kind == "range":
+        return te.start, te.end
+    if te.grain in ("month", "year"):
+        return te.start, te.end
+    if te.grain == "day" and te.time_of_day:
+        return te.end, te.end
+    return None, te.end
+
+
+def parse_time(phrase: str, ref: date | None = None, roll_days: int | None = ROLL_DAYS) -> TimeExpr | None:
+    """One time phrase → :class:`TimeExpr` (the first expression carrying dates, else the first one), or None.
+
+    >>> t = parse_time("2013年6月~10月"); (t.kind, str(t.start), str(t.end))
+    ('range', '2013-06-01', '2013-10-31')
+    >>> t = parse_time("每年12月20日前"); (t.kind, t.recurrence, t.start, t.end)
+    ('recurring', 'yearly', None, None)
+    >>> t = parse_time("年底前", ref=date(2021, 11, 2)); (t.kind, str(t.end), t.year_explicit)
+    ('deadline', '2021-12-31', False)
+    >>> parse_time("2021年9月31日").end, parse_time("要高度重视") is None
+    (datetime.date(2021, 9, 30), True)
+    """
+    if not isinstance(phrase, str) or not phrase.strip():
+        return None
+    ts = find_times(phrase, ref=ref, roll_days=roll_days, _phrase=True)
+    if not ts:
+        return None
+    for x in ts:
+        if x.start or x.end or x.kind == "recurring":
+            return x
+    return ts[0]

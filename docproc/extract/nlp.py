@@ -1,24 +1,47 @@
 """The extraction pipeline: ``spacy.blank("zh")`` (char segmenter) plus docproc's registered components.
 
-Components (registered factories, in order):
-  docproc_docnos  – document-number candidates  → ``doc.spans["doc_number"]``
-  docproc_notice  – notice fields               → ``doc._.notice``
+The pipeline is built from ``models/docproc_zh/config.cfg`` (no network, no model download) and loaded once
+per process (:func:`load_pipeline`).  Components, in order:
+
+  docproc_labels  – a SpanRuler: field labels 附件：/抄送：/联系人… (models/patterns/notice_spans.jsonl)
+                                                 → ``doc.spans["labels"]``
+  docproc_docnos  – document-number candidates  → ``doc.spans["doc_number"]``, ``doc._.doc_numbers``
+  docproc_notice  – notice fields               → ``doc._.notice`` (word lists: models/patterns/*.txt)
   docproc_times   – time expressions (doc numbers masked, years resolved against the signing date)
                                                  → ``doc.spans["time"]``, ``doc._.times``
   docproc_tasks   – the task list               → ``doc._.tasks``
+
+``docproc_notice`` keeps its word lists with it: ``nlp.to_disk(path)`` writes them under
+``path/docproc_notice/patterns`` and ``spacy.load(path)`` reads them back from there.
+
+>>> notice, tasks = run_pipeline("国务院办公厅关于开展治理工作的通知\\n国办发〔2019〕3号\\n各省、自治区、直辖市人民政府：\\n"
+...                              "现将有关事项通知如下。\\n附件：1.名单\\n国务院办公厅\\n2019年1月9日")
+>>> notice.doc_number, notice.title, notice.signed_date, notice.attachments
+('国办发〔2019〕3号', '国务院办公厅关于开展治理工作的通知', '2019-01-09', ['名单'])
+>>> [n for n, _ in load_pipeline().pipeline][:3]
+['docproc_labels', 'docproc_docnos', 'docproc_notice']
 """
 from __future__ import annotations
 
+import shutil
 from datetime import date
 from functools import lru_cache
+from pathlib import Path
 
 import spacy
+import srsly
 from spacy.language import Language
 from spacy.tokens import Doc
+from spacy.util import load_config
+
+from ..errors import DocprocError
+from .units import Lexicon, lexicon, models_dir
 
 for _ext in ("notice", "times", "tasks", "doc_numbers", "meta"):
     if not Doc.has_extension(_ext):
         Doc.set_extension(_ext, default=None)
+
+CONFIG = "docproc_zh/config.cfg"
 
 
 def _set_spans(doc: Doc, key: str, spans, label: str) -> None:
@@ -43,15 +66,39 @@ def make_docnos(nlp, name):
     return component
 
 
-@Language.factory("docproc_notice")
-def make_notice(nlp, name):
-    from .notice import extract_notice
+class NoticeComponent:
+    """Reads the notice fields; carries its word lists (a :class:`Lexicon`) for to_disk/from_disk."""
 
-    def component(doc: Doc) -> Doc:
-        doc._.notice = extract_notice(doc.text, doc._.meta or {}, doc._.doc_numbers or [])
+    def __init__(self, nlp: Language, name: str, patterns_dir: str):
+        self.name = name
+        p = Path(patterns_dir)
+        self.lexicon: Lexicon = lexicon(str(p if p.is_absolute() else models_dir() / p))
+
+    def __call__(self, doc: Doc) -> Doc:
+        from .notice import extract_notice
+
+        labels = [(sp.label_, sp.start_char, sp.end_char) for sp in doc.spans.get("labels", [])] \
+            if "labels" in doc.spans else None
+        doc._.notice = extract_notice(doc.text, doc._.meta or {}, doc._.doc_numbers, labels, self.lexicon)
         return doc
 
-    return component
+    def to_disk(self, path, exclude=tuple()):
+        out = Path(path) / "patterns"
+        out.mkdir(parents=True, exist_ok=True)
+        for f in self.lexicon.directory.iterdir():
+            if f.is_file():
+                shutil.copy2(f, out / f.name)
+
+    def from_disk(self, path, exclude=tuple()):
+        d = Path(path) / "patterns"
+        if d.is_dir():
+            self.lexicon = Lexicon.load(d)
+        return self
+
+
+@Language.factory("docproc_notice", default_config={"patterns_dir": "patterns"})
+def make_notice(nlp, name, patterns_dir: str):
+    return NoticeComponent(nlp, name, patterns_dir)
 
 
 @Language.factory("docproc_times")
@@ -83,15 +130,29 @@ def make_tasks(nlp, name):
     return component
 
 
-@lru_cache(maxsize=1)
-def load_pipeline() -> Language:
-    nlp = spacy.blank("zh")  # the default Chinese segmenter is "char": one token per character
-    for name in ("docproc_docnos", "docproc_notice", "docproc_times", "docproc_tasks"):
-        nlp.add_pipe(name)
+def build_pipeline(root: Path | None = None) -> Language:
+    """Build the pipeline from ``<root>/docproc_zh/config.cfg`` and add the span patterns named there."""
+    root = Path(root) if root else models_dir()
+    cfg_path = root / CONFIG
+    if not cfg_path.is_file():
+        raise DocprocError(f"pipeline config not found: {cfg_path}")
+    config = load_config(cfg_path)
+    extra = dict(config.pop("docproc", {}) or {})
+    nlp = spacy.blank("zh", config=config)
+    for comp, rel in (extra.get("span_patterns") or {}).items():
+        path = Path(rel) if Path(rel).is_absolute() else root / rel
+        nlp.get_pipe(comp).add_patterns(list(srsly.read_jsonl(path)))
     return nlp
 
 
+@lru_cache(maxsize=1)
+def load_pipeline() -> Language:
+    """The pipeline, built once per process."""
+    return build_pipeline()
+
+
 def run_pipeline(text: str, meta: dict | None = None):
+    """Run every component on ``text``; return (notice, tasks)."""
     nlp = load_pipeline()
     doc = nlp.make_doc(text)
     doc._.meta = meta or {}

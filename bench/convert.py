@@ -1,0 +1,200 @@
+"""Bulk-conversion benchmark: ``docproc convert`` throughput, speed-up, memory, and the OpenCC floor.
+
+    .venv/bin/python bench/convert.py [--n 1000] [--jobs 1,2] [--no-dask] [--profile 300]
+
+Builds a temporary corpus by replicating ../shared/corpus, ../shared/seeds and samples/ (never into the
+repository), then measures through :func:`docproc.convert.convert` — the code path of the CLI:
+
+- text/HTML set: documents/second with ``-j 1`` and ``-j 2`` and through ``--engine dask`` on a LocalCluster;
+- mixed set (txt, html, docx, doc, pdf in the corpus' proportions): documents/second with ``-j 1`` / ``-j 2``;
+- PDFs: pages/second per worker (pages over worker seconds spent on PDFs);
+- peak memory per worker (``ru_maxrss`` reported by each worker);
+- the floor: the same text/HTML files only decoded and converted with OpenCC in one process;
+- optionally the hot spots (cProfile of the in-process pipeline over the text set).
+Prints a Markdown table for BENCHMARKS.md.
+"""
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import os
+import pstats
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+SHARED = Path(os.environ.get("DOCPROC_SHARED", ROOT.parent / "shared"))
+TEXT_EXT = {".txt", ".html", ".htm"}
+ALL_EXT = TEXT_EXT | {".docx", ".doc", ".pdf"}
+
+
+def sources() -> list[Path]:
+    found = []
+    for base in (SHARED / "corpus", SHARED / "seeds", ROOT / "samples"):
+        if base.is_dir():
+            found += [p for p in sorted(base.rglob("*")) if p.is_file() and p.suffix.lower() in ALL_EXT
+                      and "scan" not in p.name]
+    return found
+
+
+def replicate(files: list[Path], n: int, dest: Path) -> list[Path]:
+    """``n`` files copied round-robin from ``files`` into ``dest/<batch>/``."""
+    out = []
+    for i in range(n):
+        src = files[i % len(files)]
+        d = dest / f"b{i // 100:03d}"
+        d.mkdir(parents=True, exist_ok=True)
+        p = d / f"{i:05d}{src.suffix.lower()}"
+        shutil.copyfile(src, p)
+        out.append(p)
+    return out
+
+
+def run(inputs, out: Path, **kw):
+    from docproc.convert import convert
+
+    shutil.rmtree(out, ignore_errors=True)
+    t0 = time.perf_counter()
+    st = convert(inputs, out, quiet=True, formats="csv,xlsx,ics,report", **kw)
+    wall = time.perf_counter() - t0
+    return st, wall
+
+
+def floor(files: list[Path]) -> float:
+    """Documents/second for decode + OpenCC t2s only (the cheapest possible conversion of the same files)."""
+    import opencc
+
+    cc = opencc.OpenCC("t2s")
+    datas = [p.read_bytes() for p in files]
+    t0 = time.perf_counter()
+    for data in datas:
+        for enc in ("utf-8", "gb18030", "utf-16"):
+            try:
+                text = data.decode(enc)
+                break
+            except UnicodeDecodeError:
+                continue
+        else:
+            text = data.decode("utf-8", "replace")
+        cc.convert(text)
+    return len(datas) / (time.perf_counter() - t0)
+
+
+def profile(files: list[Path], top: int = 25) -> str:
+    from docproc.pipeline import process
+
+    datas = [(p.read_bytes(), p.name) for p in files]
+    process(datas[0][0], name=datas[0][1])  # warm
+    prof = cProfile.Profile()
+    t0 = time.perf_counter()
+    prof.enable()
+    for data, name in datas:
+        try:
+            process(data, name=name)
+        except Exception:
+            pass
+    prof.disable()
+    per_doc = (time.perf_counter() - t0) / len(datas) * 1000
+    s = io.StringIO()
+    pstats.Stats(prof, stream=s).sort_stats("cumulative").print_stats(top)
+    s2 = io.StringIO()
+    pstats.Stats(prof, stream=s2).sort_stats("tottime").print_stats(top)
+    return f"in-process (profiled) {per_doc:.2f} ms/doc\n" + s.getvalue() + s2.getvalue()
+
+
+def mib(b: int) -> str:
+    return f"{b / 2**20:.0f} MiB"
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--n", type=int, default=1000)
+    ap.add_argument("--jobs", default="1,2")
+    ap.add_argument("--no-dask", action="store_true")
+    ap.add_argument("--no-mixed", action="store_true")
+    ap.add_argument("--pdf-copies", type=int, default=40)
+    ap.add_argument("--profile", type=int, default=0, help="profile the pipeline over this many text notices")
+    ap.add_argument("--keep", help="build the corpus here and keep it (default: a temp dir, removed)")
+    args = ap.parse_args()
+    srcs = sources()
+    if not srcs:
+        print("no corpus found (../shared/corpus, ../shared/seeds, samples/)", file=sys.stderr)
+        return 2
+    text_srcs = [p for p in srcs if p.suffix.lower() in TEXT_EXT]
+    pdf_srcs = [p for p in srcs if p.suffix.lower() == ".pdf"]
+    tmp = Path(args.keep or tempfile.mkdtemp(prefix="docproc-bench-"))
+    rows: list[tuple[str, str]] = []
+    try:
+        text_files = replicate(text_srcs, args.n, tmp / "text")
+        sizes = [p.stat().st_size for p in text_files]
+        print(f"corpus: {len(srcs)} source files ({len(text_srcs)} text/html, {len(pdf_srcs)} pdf); "
+              f"text set {len(text_files)} files, median {statistics.median(sizes) / 1024:.1f} KiB, "
+              f"mean {statistics.mean(sizes) / 1024:.1f} KiB", file=sys.stderr)
+        rows.append(("text/HTML set", f"{len(text_files)} files, median {statistics.median(sizes) / 1024:.1f} KiB"))
+        jobs = [int(j) for j in args.jobs.split(",")]
+        rates = {}
+        for j in jobs:
+            st, wall = run([tmp / "text"], tmp / f"out-text-j{j}", jobs=j)
+            rate = (st.converted + st.failed) / st.elapsed
+            rates[j] = rate
+            per_worker = (st.converted + st.failed) / max(st.worker_seconds, 1e-9)
+            peak = max(st.worker_peak_rss.values()) if st.worker_peak_rss else 0
+            rows.append((f"text/HTML -j {j}", f"{rate:.1f} doc/s wall ({st.elapsed:.1f} s incl. start-up and "
+                         f"exports; {per_worker:.0f} doc/s per worker busy time); peak {mib(peak)}/worker; "
+                         f"{st.failed} failed"))
+            print(rows[-1], file=sys.stderr)
+        if 1 in rates and 2 in rates:
+            rows.append(("speed-up -j1 → -j2", f"{rates[2] / rates[1]:.2f}×"))
+        if not args.no_dask:
+            from distributed import Client, LocalCluster
+
+            with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cl, \
+                    Client(cl) as client:
+                st, wall = run([tmp / "text"], tmp / "out-text-dask", engine="dask", client=client)
+            rate = (st.converted + st.failed) / st.elapsed
+            peak = max(st.worker_peak_rss.values()) if st.worker_peak_rss else 0
+            rows.append(("text/HTML dask LocalCluster 2×1", f"{rate:.1f} doc/s wall; peak {mib(peak)}/worker"))
+            print(rows[-1], file=sys.stderr)
+        fl = floor(text_files)
+        rows.append(("floor (decode + OpenCC t2s, 1 process)", f"{fl:.0f} doc/s"))
+        if 1 in rates:
+            rows.append(("full pipeline -j 1 / floor", f"{rates[1] / fl:.3f} (floor is {fl / rates[1]:.0f}× faster)"))
+        if not args.no_mixed:
+            mixed = replicate(srcs, args.n, tmp / "mixed")
+            exts = {}
+            for p in mixed:
+                exts[p.suffix] = exts.get(p.suffix, 0) + 1
+            rows.append(("mixed set", ", ".join(f"{k[1:]} {v}" for k, v in sorted(exts.items()))))
+            for j in jobs:
+                st, wall = run([tmp / "mixed"], tmp / f"out-mixed-j{j}", jobs=j)
+                rate = (st.converted + st.failed) / st.elapsed
+                peak = max(st.worker_peak_rss.values()) if st.worker_peak_rss else 0
+                rows.append((f"mixed -j {j}", f"{rate:.1f} doc/s; peak {mib(peak)}/worker; {st.failed} failed"))
+                print(rows[-1], file=sys.stderr)
+        if pdf_srcs:
+            replicate(pdf_srcs, args.pdf_copies, tmp / "pdf")
+            st, wall = run([tmp / "pdf"], tmp / "out-pdf", jobs=1)
+            pps = st.pages / max(st.pdf_seconds, 1e-9)
+            peak = max(st.worker_peak_rss.values()) if st.worker_peak_rss else 0
+            rows.append(("PDF (text layer) -j 1", f"{st.pages} pages in {st.converted} files: {pps:.0f} pages/s per "
+                         f"worker; peak {mib(peak)}; {st.failed} failed"))
+            print(rows[-1], file=sys.stderr)
+        print("\n| measurement | result |\n|---|---|")
+        for k, v in rows:
+            print(f"| {k} | {v} |")
+        if args.profile:
+            print("\n```\n" + profile(text_files[: args.profile]) + "```")
+    finally:
+        if not args.keep:
+            shutil.rmtree(tmp, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

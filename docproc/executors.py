@@ -1,0 +1,278 @@
+"""Where bulk conversion runs: local worker processes or a Dask cluster, behind one small interface.
+
+An executor runs one picklable function ``fn(*args) -> dict`` per document and hands back ``(key, result)``
+pairs as they finish; bulk conversion (:mod:`docproc.convert`) drives either kind the same way::
+
+    ex.submit(key, *args)          # while len(ex) < ex.capacity
+    for key, result in ex.poll(0.2): ...
+    ex.close()
+
+Both call ``initializer(*initargs)`` once per worker (the pipeline is loaded there, not per document) and
+both enforce a per-document time limit from the outside as a backstop: a local worker that overruns the
+limit by ``grace`` seconds is killed and replaced; on Dask (threads cannot be killed) the task is abandoned.
+The result for such a document is :func:`timeout_result`. The worker function itself applies the soft limit
+where it can (see :func:`docproc.convert.convert_one`).
+"""
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+import signal
+import time
+from collections import deque
+from multiprocessing.connection import wait as mp_wait
+from typing import Any, Callable, Iterator
+
+
+def timeout_result(limit: float, how: str) -> dict:
+    return {"ok": False, "code": "timeout", "message": f"no result within the time limit of {limit:g} s ({how})"}
+
+
+def crashed_result(exitcode: int | None) -> dict:
+    return {"ok": False, "code": "worker_crashed",
+            "message": f"the worker process died while converting this document (exit code {exitcode})"}
+
+
+# -- local processes ---------------------------------------------------------------------------------------
+def _worker_main(conn, fn, initializer, initargs) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's business
+    if initializer is not None:
+        try:
+            initializer(*initargs)
+        except Exception:  # a failing warm-up shows up again, per document, with its reason
+            pass
+    conn.send(("__ready__", os.getpid()))
+    while True:
+        try:
+            msg = conn.recv()
+        except (EOFError, OSError):  # the parent is gone
+            return
+        if msg is None:
+            return
+        key, args = msg
+        try:
+            result = fn(*args)
+        except BaseException as e:  # noqa: BLE001 — one document must never end the worker
+            result = {"ok": False, "code": "internal_error", "message": f"{type(e).__name__}: {e}"}
+        try:
+            conn.send((key, result))
+        except (BrokenPipeError, OSError):
+            return
+
+
+class _Worker:
+    def __init__(self, ctx, fn, initializer, initargs):
+        self.conn, child = ctx.Pipe(duplex=True)
+        self.proc = ctx.Process(target=_worker_main, args=(child, fn, initializer, initargs), daemon=True)
+        self.proc.start()
+        child.close()
+        self.ready = False
+        self.task: tuple[Any, tuple] | None = None  # (key, args) being converted
+        self.since = 0.0  # when the current task started (once the worker is ready)
+
+    def kill(self) -> None:
+        if self.proc.is_alive():
+            self.proc.kill()
+        self.proc.join(5)
+        self.conn.close()
+
+
+class LocalExecutor:
+    """``jobs`` worker processes, one document at a time each (so a hung one can be killed alone)."""
+
+    kind = "local"
+
+    def __init__(self, fn: Callable[..., dict], jobs: int, initializer: Callable | None = None,
+                 initargs: tuple = (), timeout: float | None = None, grace: float | None = None,
+                 start_method: str = "spawn"):
+        self.fn, self.initializer, self.initargs = fn, initializer, initargs
+        self.timeout = timeout
+        self.grace = grace if grace is not None else (max(1.0, 0.25 * timeout) if timeout else 0.0)
+        self.ctx = mp.get_context(start_method)
+        self.jobs = max(1, int(jobs))
+        self.workers = [self._spawn() for _ in range(self.jobs)]
+        self.waiting: deque = deque()  # submitted, no idle worker yet
+        self.killed = 0
+
+    def _spawn(self) -> _Worker:
+        return _Worker(self.ctx, self.fn, self.initializer, self.initargs)
+
+    @property
+    def capacity(self) -> int:
+        return self.jobs
+
+    def __len__(self) -> int:
+        return len(self.waiting) + sum(w.task is not None for w in self.workers)
+
+    def submit(self, key: Any, *args: Any) -> None:
+        self.waiting.append((key, args))
+        self._dispatch()
+
+    def _dispatch(self) -> None:
+        for w in self.workers:
+            if not self.waiting:
+                return
+            if w.ready and w.task is None:
+                w.task = self.waiting.popleft()
+                w.since = time.monotonic()
+                w.conn.send(w.task)
+
+    def _replace(self, w: _Worker) -> None:
+        w.kill()
+        self.workers[self.workers.index(w)] = self._spawn()
+
+    def poll(self, timeout: float = 0.2) -> list[tuple[Any, dict]]:
+        out: list[tuple[Any, dict]] = []
+        by_conn = {w.conn: w for w in self.workers}
+        by_sentinel = {w.proc.sentinel: w for w in self.workers}
+        ready = mp_wait(list(by_conn) + list(by_sentinel), timeout)
+        dead: set[_Worker] = set()
+        for w in {by_conn.get(r) or by_sentinel.get(r) for r in ready}:
+            broken = False
+            try:
+                while w.conn.poll():
+                    key, result = w.conn.recv()
+                    if key == "__ready__":
+                        w.ready = True
+                    elif w.task is not None and key == w.task[0]:
+                        out.append((key, result))
+                        w.task = None
+            except (EOFError, OSError):
+                broken = True
+            if broken or not w.proc.is_alive():
+                w.proc.join(1)
+                if w.task is not None:
+                    out.append((w.task[0], crashed_result(w.proc.exitcode)))
+                    w.task = None
+                dead.add(w)
+        for w in dead:
+            self._replace(w)
+        if self.timeout:
+            limit = self.timeout + self.grace
+            now = time.monotonic()
+            for w in list(self.workers):
+                if w.task is not None and now - w.since > limit:
+                    out.append((w.task[0], timeout_result(self.timeout, "worker killed")))
+                    w.task = None
+                    self.killed += 1
+                    self._replace(w)
+        self._dispatch()
+        return out
+
+    def close(self) -> None:
+        for w in self.workers:
+            try:
+                if w.proc.is_alive() and w.task is None:
+                    w.conn.send(None)
+            except OSError:
+                pass
+        deadline = time.monotonic() + 5
+        for w in self.workers:
+            w.proc.join(max(0.0, deadline - time.monotonic()))
+            w.kill()
+
+
+# -- dask --------------------------------------------------------------------------------------------------
+class DaskExecutor:
+    """The same function on a Dask distributed cluster (``client`` given, or a ``LocalCluster`` of ``jobs``)."""
+
+    kind = "dask"
+
+    def __init__(self, fn: Callable[..., dict], client=None, scheduler: str | None = None, jobs: int = 1,
+                 initializer: Callable | None = None, initargs: tuple = (), timeout: float | None = None,
+                 grace: float | None = None):
+        from distributed import Client, LocalCluster
+
+        self.fn = fn
+        self._own: list = []
+        if client is None:
+            if scheduler:
+                client = Client(scheduler)
+            else:
+                cluster = LocalCluster(n_workers=max(1, int(jobs)), threads_per_worker=1, processes=True,
+                                       dashboard_address=None)
+                client = Client(cluster)
+                self._own.append(cluster)
+            self._own.insert(0, client)
+        self.client = client
+        self.timeout = timeout
+        # measured from submission (a task's start is not visible from here), so allow the queue wait
+        self.grace = grace if grace is not None else (max(1.0, timeout) if timeout else 0.0)
+        if initializer is not None:
+            try:
+                client.run(initializer, *initargs)
+            except Exception:
+                pass
+        self.threads = max(1, sum(client.nthreads().values()))
+        self.pending: dict = {}  # future → (key, submitted at)
+        self.abandoned = 0
+
+    @property
+    def capacity(self) -> int:
+        return 2 * self.threads
+
+    def __len__(self) -> int:
+        return len(self.pending)
+
+    def submit(self, key: Any, *args: Any) -> None:
+        fut = self.client.submit(self.fn, *args, pure=False)
+        self.pending[fut] = (key, time.monotonic())
+
+    def poll(self, timeout: float = 0.2) -> list[tuple[Any, dict]]:
+        from distributed import wait
+
+        out: list[tuple[Any, dict]] = []
+        if not self.pending:
+            time.sleep(min(timeout, 0.05))
+            return out
+        try:
+            done, _ = wait(list(self.pending), timeout=timeout, return_when="FIRST_COMPLETED")
+        except Exception:  # distributed raises TimeoutError when nothing finished in time
+            done = set()
+        for fut in done:
+            key, _ = self.pending.pop(fut)
+            if fut.status == "finished":
+                out.append((key, fut.result()))
+            else:
+                exc = fut.exception() if fut.status == "error" else None
+                out.append((key, {"ok": False, "code": "internal_error",
+                                  "message": f"dask task {fut.status}: {type(exc).__name__ + ': ' if exc else ''}{exc or ''}"}))
+            fut.release()
+        if self.timeout:
+            limit = self.timeout + self.grace
+            now = time.monotonic()
+            for fut, (key, t0) in list(self.pending.items()):
+                if now - t0 > limit:
+                    self.pending.pop(fut)
+                    fut.cancel()
+                    self.abandoned += 1
+                    out.append((key, timeout_result(self.timeout, "task abandoned")))
+        return out
+
+    def close(self) -> None:
+        for fut in self.pending:
+            fut.cancel()
+        self.pending.clear()
+        for obj in self._own:
+            try:
+                obj.close()
+            except Exception:
+                pass
+
+
+def drain(ex, items: Iterator[tuple[Any, tuple]], on_result: Callable[[Any, dict], None]) -> None:
+    """Feed ``(key, args)`` pairs through ``ex`` and call ``on_result`` for each finished one."""
+    it = iter(items)
+    exhausted = False
+    while True:
+        while not exhausted and len(ex) < ex.capacity:
+            try:
+                key, args = next(it)
+            except StopIteration:
+                exhausted = True
+                break
+            ex.submit(key, *args)
+        if exhausted and len(ex) == 0:
+            return
+        for key, result in ex.poll(0.2):
+            on_result(key, result)

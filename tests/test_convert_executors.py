@@ -1,0 +1,53 @@
+"""The executor interface on its own: results, a crashing worker, a hung worker, Dask task errors."""
+from __future__ import annotations
+
+import os
+import signal
+import time
+
+import pytest
+
+from docproc.executors import DaskExecutor, LocalExecutor, drain
+
+
+def work(x):
+    """Runs in the workers (importable, so spawned processes and Dask find it)."""
+    if x == "crash":
+        os._exit(3)
+    if x == "hang":
+        signal.signal(signal.SIGALRM, signal.SIG_IGN)
+        while True:
+            time.sleep(0.05)
+    if x == "raise":
+        raise ValueError("bad input")
+    return {"ok": True, "value": x * 2, "pid": os.getpid()}
+
+
+def collect(ex, args):
+    got = {}
+    drain(ex, ((i, (a,)) for i, a in enumerate(args)), lambda k, r: got.__setitem__(k, r))
+    return got
+
+
+def test_local_executor_survives_crash_and_hang():
+    ex = LocalExecutor(work, jobs=2, timeout=0.5, grace=0.5)
+    try:
+        got = collect(ex, [1, "crash", 2, "hang", 3, "raise", 4])
+    finally:
+        ex.close()
+    assert [got[i]["value"] for i in (0, 2, 4, 6)] == [2, 4, 6, 8]
+    assert got[1]["code"] == "worker_crashed" and "exit code 3" in got[1]["message"]
+    assert got[3]["code"] == "timeout" and ex.killed == 1
+    assert got[5]["code"] == "internal_error" and "ValueError: bad input" in got[5]["message"]
+    assert all(not w.proc.is_alive() for w in ex.workers)
+
+
+def test_dask_executor_reports_task_errors():
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None) as cl, \
+            distributed.Client(cl) as client:
+        ex = DaskExecutor(work, client=client)
+        got = collect(ex, [1, "raise", 2])
+        ex.close()
+    assert got[0]["value"] == 2 and got[2]["value"] == 4
+    assert got[1]["ok"] is False and "ValueError" in got[1]["message"]
