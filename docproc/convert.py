@@ -189,8 +189,29 @@ def parse_formats(formats: str | Iterable[str] | None) -> tuple[str, ...]:
     return tuple(f for f in DERIVED if f in out)
 
 
-def _line_key(d: dict) -> tuple[str, str]:
-    src = d.get("source") or {}
+_DECODER = json.JSONDecoder()
+_SOURCE = b'"source": '
+
+
+def _line_key(line: bytes | dict) -> tuple[str, str]:
+    """(sha256, path) of a documents.jsonl line; decodes only the ``source`` object when it can.
+
+    >>> _line_key(b'{"schema": "docproc.notice/1", "source": {"sha256": "ab", "path": "x/a.txt"}, "text": "..."}\\n')
+    ('ab', 'x/a.txt')
+    """
+    src = None
+    if isinstance(line, dict):
+        src = line.get("source")
+    else:
+        at = line.find(_SOURCE, 0, 200)
+        if at >= 0:
+            try:
+                src, _ = _DECODER.raw_decode(line[at + len(_SOURCE):].decode("utf-8"))
+            except ValueError:
+                src = None
+        if not isinstance(src, dict):
+            src = json.loads(line).get("source")
+    src = src if isinstance(src, dict) else {}
     return (str(src.get("sha256") or ""), str(src.get("path") or src.get("archive_member") or src.get("name") or ""))
 
 
@@ -207,7 +228,7 @@ def read_done(path: Path) -> set[tuple[str, str]]:
             end = pos + len(raw)
             if raw.endswith(b"\n"):
                 try:
-                    done.add(_line_key(json.loads(raw)))
+                    done.add(_line_key(raw))
                     good_end = end
                 except ValueError:
                     pass
@@ -262,19 +283,21 @@ class _Progress:
 
 
 def _sorted_lines(path: Path, order: dict[tuple[str, str], int]) -> Iterator[bytes]:
-    """The complete lines of ``path`` in input order (unknown ones last, by path), duplicates dropped."""
+    """The complete lines of ``path`` in input order, duplicates dropped, and stale ones (a path of this run
+    whose content has changed since) dropped; lines of paths not among this run's inputs are kept, last."""
     index: list[tuple[tuple, int, int]] = []
     seen: set[tuple[str, str]] = set()
+    current = {p for _, p in order}
     with open(path, "rb") as f:
         pos = 0
         for raw in f:
             n = len(raw)
             if raw.endswith(b"\n"):
                 try:
-                    key = _line_key(json.loads(raw))
+                    key = _line_key(raw)
                 except ValueError:
                     key = None
-                if key is not None and key not in seen:
+                if key is not None and key not in seen and (key in order or key[1] not in current):
                     seen.add(key)
                     index.append(((order.get(key, 1 << 62), key[1], key[0]), pos, n))
             pos += n
@@ -305,7 +328,10 @@ def finalize(out: Path, formats: tuple[str, ...], order: dict[tuple[str, str], i
         report = Report() if "report" in formats else None
         with open(docs_path, "rb") as f:
             for raw in f:
-                d = json.loads(raw)
+                try:
+                    d = json.loads(raw)
+                except ValueError:  # a damaged line (not one we wrote): kept in documents.jsonl, not exported
+                    continue
                 for w in writers.values():
                     w.add(d)
                 if report is not None:
@@ -342,8 +368,11 @@ def _make_executor(engine: str, jobs: int, settings: Settings, timeout: float | 
             import distributed  # noqa: F401
         except ImportError as e:
             raise UsageError("--engine dask needs dask[distributed] (pip install 'docproc[dask]')") from e
-        return DaskExecutor(convert_one, client=client, scheduler=scheduler, jobs=jobs, initializer=init_worker,
-                            initargs=initargs, timeout=timeout)
+        try:
+            return DaskExecutor(convert_one, client=client, scheduler=scheduler, jobs=jobs, initializer=init_worker,
+                                initargs=initargs, timeout=timeout)
+        except ConnectionError as e:
+            raise UsageError(str(e)) from e
     raise UsageError(f"unknown engine {engine!r} (local or dask)")
 
 

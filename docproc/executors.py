@@ -187,7 +187,10 @@ class DaskExecutor:
         self._own: list = []
         if client is None:
             if scheduler:
-                client = Client(scheduler)
+                try:
+                    client = Client(scheduler, timeout="15s")
+                except (OSError, TimeoutError) as e:
+                    raise ConnectionError(f"cannot reach the Dask scheduler at {scheduler}: {e}") from e
             else:
                 cluster = LocalCluster(n_workers=max(1, int(jobs)), threads_per_worker=1, processes=True,
                                        dashboard_address=None)

@@ -104,7 +104,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.include_router(system.router)
     app.include_router(documents.router, prefix="/v1")
+    app.include_router(documents.gold_router, prefix="/v1")
     app.include_router(review.router, prefix="/v1")
     app.include_router(jobs.router, prefix="/v1")
     app.include_router(tasks.router, prefix="/v1")
+
+    from . import review as gold_review, ui  # the web page (/, /static) and its gold/annotation endpoints
+
+    app.include_router(gold_review.router, prefix="/v1")
+    ui.install(app)
     return app

@@ -81,3 +81,49 @@ def streamed(f, fmt: str, stem: str, headers: dict | None = None) -> StreamingRe
     h = {"Content-Disposition": disposition(stem + ext)}
     h.update(headers or {})
     return StreamingResponse(_stream(f), media_type=media, headers=h)
+
+
+GOLD_NOTICE_KEYS = ("doc_number", "title", "doc_type", "issuers", "recipients", "signed_date", "attachments", "cc")
+GOLD_TASK_KEYS = ("content", "stage", "owners", "start", "due", "time_text")
+
+
+def gold(doc: dict) -> dict:
+    """A reviewed document as a gold file (``shared/gold/GUIDELINES.md``): notice fields and the served tasks.
+
+    Owners are lead, owners and partners in that order (the gold format has one list, lead first).
+
+    >>> g = gold({"id": "ab12", "source": {"name": "通知.txt"}, "notice": {"title": "关于…的通知", "issuers": ["市局"]},
+    ...           "tasks": [{"content": "报送", "lead": "市局", "owners": ["各区"], "partners": ["市局"], "due": None}],
+    ...           "review": {"reviewed": True, "reviewed_by": "王", "reviewed_at": "2024-01-02T03:04:05Z"}})
+    >>> g["id"], g["source"], g["notice"]["issuers"], g["notice"]["cc"], g["tasks"][0]["owners"]
+    ('通知', '通知.txt', ['市局'], [], ['市局', '各区'])
+    >>> g["notes"]
+    'reviewed by 王 at 2024-01-02T03:04:05Z (docproc document ab12)'
+    """
+    notice = doc.get("notice") or {}
+    name = (doc.get("source") or {}).get("name") or doc.get("id")
+    out_notice = {}
+    for k in GOLD_NOTICE_KEYS:
+        v = notice.get(k)
+        out_notice[k] = list(v or []) if k in ("issuers", "recipients", "attachments", "cc") else v
+    tasks = []
+    for t in doc.get("tasks") or []:
+        owners: list[str] = []
+        for o in [t.get("lead"), *(t.get("owners") or []), *(t.get("partners") or [])]:
+            if o and o not in owners:
+                owners.append(o)
+        tasks.append({k: (owners if k == "owners" else t.get(k)) for k in GOLD_TASK_KEYS})
+    rv = doc.get("review") or {}
+    if rv.get("reviewed"):
+        notes = f"reviewed by {rv.get('reviewed_by')} at {rv.get('reviewed_at')}"
+        if rv.get("note"):
+            notes += f": {rv['note']}"
+    else:
+        notes = "NOT reviewed: machine extraction"
+    stem = name.rsplit(".", 1)[0] if "." in name else name
+    return {"id": stem, "source": name, "notice": out_notice, "tasks": tasks,
+            "notes": f"{notes} (docproc document {doc.get('id')})"}
+
+
+def gold_bytes(doc: dict) -> bytes:
+    return (json.dumps(gold(doc), ensure_ascii=False, indent=2) + "\n").encode()

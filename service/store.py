@@ -234,7 +234,8 @@ def summary(doc: DocumentRow) -> dict:
 
 def list_documents(s: Session, *, q: str | None = None, doc_number: str | None = None, issuer: str | None = None,
                    signed_after: str | None = None, signed_before: str | None = None, status: str | None = None,
-                   reviewed: bool | None = None, limit: int = 50, offset: int = 0) -> tuple[list[DocumentRow], int]:
+                   reviewed: bool | None = None, limit: int | None = 50,
+                   offset: int = 0) -> tuple[list[DocumentRow], int]:
     conds = []
     if q:
         conds.append(or_(_contains(DocumentRow.title, q), _contains(DocumentRow.text, q),
@@ -253,9 +254,10 @@ def list_documents(s: Session, *, q: str | None = None, doc_number: str | None =
         conds.append(DocumentRow.reviewed_at.is_not(None) if reviewed else DocumentRow.reviewed_at.is_(None))
     where = and_(*conds) if conds else literal(True)
     total = s.scalar(select(func.count()).select_from(DocumentRow).where(where)) or 0
-    rows = s.scalars(select(DocumentRow).where(where).order_by(DocumentRow.created_at.desc(), DocumentRow.id)
-                     .limit(min(limit, MAX_PAGE)).offset(offset))
-    return list(rows), total
+    q = select(DocumentRow).where(where).order_by(DocumentRow.created_at.desc(), DocumentRow.id).offset(offset)
+    if limit is not None:
+        q = q.limit(limit)
+    return list(s.scalars(q)), total
 
 
 def delete_document(s: Session, doc: DocumentRow) -> None:

@@ -255,3 +255,18 @@ def test_output_folder_inside_the_input_is_not_read_back(tmp_path):
         st = convert([root], root / "out", jobs=1, quiet=True, formats="csv")
         assert st.exit_code == 0 and st.discovered == 1
     assert [d["source"]["path"] for d in lines(root / "out" / "documents.jsonl")] == ["in/a.txt"]
+
+
+def test_resume_after_a_file_changed_keeps_only_its_new_version(tmp_path):
+    root = tmp_path / "in"
+    root.mkdir()
+    (root / "a.txt").write_bytes(notice(1))
+    (root / "b.txt").write_bytes(notice(2))
+    out = tmp_path / "o"
+    assert convert([root], out, jobs=1, quiet=True, formats="csv").exit_code == 0
+    (root / "b.txt").write_bytes(notice(3))
+    st = convert([root], out, jobs=1, quiet=True, formats="csv", resume=True)
+    assert st.skipped == 1 and st.converted == 1
+    docs = lines(out / "documents.jsonl")
+    assert [d["source"]["path"] for d in docs] == ["in/a.txt", "in/b.txt"]
+    assert "第3批" in docs[1]["text"]

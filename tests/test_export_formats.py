@@ -198,3 +198,18 @@ def test_report_counts():
     assert html.startswith("<!DOCTYPE html>") and '<td class="n">3</td>' in html and "x.zip!/../evil.txt" in html
     hostile = build([], [{"file": "<script>x</script>.txt", "code": "empty", "message": "<b>"}]).html()
     assert "<script" not in hostile and "&lt;script&gt;x&lt;/script&gt;.txt" in hostile
+
+
+def test_xlsx_ledger_goes_on_in_a_new_sheet_past_the_row_limit():
+    from docproc.export.xlsx import XlsxWriter
+
+    buf = io.BytesIO()
+    w = XlsxWriter(buf, max_rows=3)  # header + 2 tasks per sheet
+    w.add(make_doc())
+    w.add(make_doc())
+    w.close()
+    wb = openpyxl.load_workbook(io.BytesIO(buf.getvalue()))
+    assert wb.sheetnames == ["任务台账", "文件清单", "任务台账 (2)", "任务台账 (3)"]
+    numbers = [r[0] for name in ("任务台账", "任务台账 (2)", "任务台账 (3)") for r in wb[name].iter_rows(min_row=2, values_only=True)]
+    assert numbers == [1, 2, 3, 4, 5, 6]
+    assert all(wb[n].freeze_panes == "A2" and wb[n]["A1"].value == "序号" for n in ("任务台账 (2)", "任务台账 (3)"))

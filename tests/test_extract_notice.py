@@ -110,3 +110,19 @@ def test_gold_header_fields(shared):
                "recipients": .8}
     for f, t in targets.items():
         assert fields[f].row()[2] >= t, (f, fields[f].row())
+
+
+@needs_shared
+def test_formatted_corpus_flattened_gives_the_same_fields(shared):
+    """Every line-broken corpus/seed text, flattened to one line as PDF/OCR extraction does, reads the same."""
+    files = sorted((shared / "corpus").glob("*.txt")) + sorted((shared / "seeds_clean").glob("*.txt"))
+    checked = 0
+    for f in files:
+        t = f.read_text(encoding="utf-8")
+        if t.count("\n") < 5:
+            continue
+        a, b = extract_notice(t), extract_notice("".join(t.split()))
+        for field in ("doc_number", "title", "recipients", "signed_date", "issuers", "attachments", "cc"):
+            assert getattr(a, field) == getattr(b, field), (f.name, field)
+        checked += 1
+    assert checked >= 10

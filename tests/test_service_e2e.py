@@ -49,7 +49,7 @@ def fixture_of(suffix: str) -> Path:
 
 
 class Receiver:
-    """A webhook receiver on loopback: answers 503 to the first request, 200 after; records everything."""
+    """A webhook receiver on loopback: answers 503 to the first job.completed, 200 otherwise; records all."""
 
     def __init__(self):
         self.port = free_port()
@@ -60,8 +60,10 @@ class Receiver:
         class H(BaseHTTPRequestHandler):
             def do_POST(self):
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                event = self.headers.get("X-Docproc-Event")
                 with outer.lock:
-                    first = not outer.calls
+                    first = event == "job.completed" and not any(
+                        c["headers"].get("x-docproc-event") == event for c in outer.calls)
                     outer.calls.append({"headers": {k.lower(): v for k, v in self.headers.items()}, "body": body,
                                         "path": self.path})
                 self.send_response(503 if first else 200)
@@ -154,6 +156,10 @@ def test_upload_each_seed(srv, seeded):
     before = srv.client.get("/v1/documents").json()["total"]
     p = seed_files()[0]
     r = srv.client.post("/v1/documents", files=[("files", ("renamed.txt", p.read_bytes(), "text/plain"))])
+    assert r.status_code == 201 and r.json()["documents"][0]["id"] == seeded[p.name]["id"]
+    assert srv.client.get("/v1/documents").json()["total"] == before
+    r = srv.client.post("/v1/documents", files=[("files", (p.name, p.read_bytes(), "text/plain"))],
+                        data={"reprocess": "true"})
     assert r.status_code == 201 and r.json()["documents"][0]["id"] == seeded[p.name]["id"]
     assert srv.client.get("/v1/documents").json()["total"] == before
 
@@ -284,9 +290,10 @@ def test_webhook_delivered_with_valid_hmac(srv, corpus_job, receiver):
         assert e["_headers"]["content-type"] == "application/json"
     last = final[-1]["job"]
     assert last["status"] == "done" and last["processed"] == last["total"] == job["total"]
-    # the receiver refused the first delivery: it was retried with the same delivery id
-    first_id = events[0]["_headers"]["x-docproc-delivery"]
-    assert sum(1 for e in events if e["_headers"]["x-docproc-delivery"] == first_id) >= 2
+    # the receiver refused the first job.completed: it was retried with the same delivery id and body
+    ids = [e["_headers"]["x-docproc-delivery"] for e in final]
+    assert len(final) >= 2 and len(set(ids)) == 1 and len({e["_raw"] for e in final}) == 1
+    assert all(e["event"] == "job.progress" for e in events if e["event"] != "job.completed")
     view = srv.client.get(f"/v1/jobs/{job['id']}").json()
     assert any(w["event"] == "job.completed" and w["status"] == "delivered" for w in view["webhooks"])
 
@@ -418,6 +425,16 @@ def test_review_and_correction(srv, seeded):
                                            "document.review", "task.delete"]
     assert all(a["actor"] == "王科员" and a["at"] for a in trail)
     assert trail[0]["before"]["owners"] == t0["owners"] and trail[0]["after"]["owners"] == ["市建设局办公室"]
+    # gold files (shared/gold format) carry the reviewed values
+    g = c.get(f"/v1/documents/{d['id']}", params={"format": "gold"}).json()
+    ref = sorted((SHARED / "gold").glob("*.json"))
+    if ref:
+        r0 = json.loads(ref[0].read_text("utf-8"))
+        assert list(g["notice"]) == list(r0["notice"]) and list(g["tasks"][0]) == list(r0["tasks"][0])
+    assert g["tasks"][0]["owners"][0] == "市建设局办公室" and g["tasks"][0]["due"] == "2031-05-31"
+    assert g["tasks"][-1]["content"] == "补充：报送总结" and "王科员" in g["notes"]
+    z = zipfile.ZipFile(io.BytesIO(c.get("/v1/gold").content))
+    assert [json.loads(z.read(n))["notes"] for n in z.namelist()] == [g["notes"]]
     # without a user header the key's fingerprint acts
     r = c.patch(f"/v1/documents/{d['id']}/tasks/{t0['id']}", json={"stage": "第一阶段"})
     assert r.json()["corrected_by"].startswith("key:")
@@ -445,9 +462,9 @@ def test_search_and_delete(srv, seeded):
     p = seed_files()[-1]
     data = p.read_bytes() + "\n（删除测试）\n".encode()
     new = c.post("/v1/documents", files=[("files", ("del.txt", data, "text/plain"))]).json()["documents"][0]
-    assert c.get(f"/v1/tasks", params={"document_id": new["id"]}).json()["total"] == len(new["tasks"])
+    assert c.get("/v1/tasks", params={"document_id": new["id"]}).json()["total"] == len(new["tasks"])
     assert c.delete(f"/v1/documents/{new['id']}").status_code == 204
     assert c.get(f"/v1/documents/{new['id']}").status_code == 404
     assert c.get(f"/v1/documents/{new['id']}").json()["error"]["code"] == "not_found"
-    assert c.get(f"/v1/tasks", params={"document_id": new["id"]}).json()["total"] == 0
+    assert c.get("/v1/tasks", params={"document_id": new["id"]}).json()["total"] == 0
     healthy(srv)

@@ -14,7 +14,7 @@ from docproc.config import Settings
 from service import store
 from service.db import SCHEMA_VERSION, Database, SchemaError
 from service.intake import Entry
-from service.jobs import JobRunner, cancel, create_job, finish_if_done, job_view, recount
+from service.jobs import JobRunner, cancel, create_job, finish_if_done, job_view
 from service.models import (AuditEvent, Base, DocumentRow, Job, JobItem, SchemaVersion, SourceBlob, TaskCorrection,
                             TaskRow, WebhookDelivery)
 from service import webhooks
@@ -301,3 +301,51 @@ def test_concurrent_saves_of_the_same_document(db):
     assert not errors
     with db.session() as s:
         assert store.count_rows(s, DocumentRow) == 1 and store.count_rows(s, TaskRow) == 3
+
+
+@pytest.mark.postgres
+def test_server_on_postgres(tmp_path):
+    """The whole service on PostgreSQL: inline upload, a job over a zip, the feed, a correction."""
+    if not PG_URL:
+        pytest.skip("DOCPROC_TEST_POSTGRES_URL is not set (see .ci/start-postgres.sh)")
+    import io
+    import time
+    import zipfile
+
+    from service.testing import ServerProcess
+
+    seeds = sorted((SAMPLES / "seeds").glob("*.txt")) or sorted((SHARED / "seeds").glob("*.txt"))
+    if not seeds:
+        pytest.skip("no seeds")
+    d = Database(PG_URL)
+    Base.metadata.drop_all(d.engine)
+    d.dispose()
+    with ServerProcess(database_url=PG_URL, log=tmp_path / "pg.log", workers=1) as srv:
+        c = srv.client
+        assert c.get("/version").json()["database"] == "postgresql"
+        r = c.post("/v1/documents", files=[("files", (seeds[0].name, seeds[0].read_bytes(), "text/plain"))])
+        assert r.status_code == 201
+        doc = r.json()["documents"][0]
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w") as z:
+            for p in seeds:
+                z.writestr(p.name, p.read_bytes())
+        job = c.post("/v1/jobs", files=[("files", ("s.zip", buf.getvalue(), "application/zip"))]).json()
+        end = time.monotonic() + 60
+        while time.monotonic() < end and c.get(f"/v1/jobs/{job['id']}").json()["status"] in ("queued", "running"):
+            time.sleep(0.1)
+        j = c.get(f"/v1/jobs/{job['id']}").json()
+        assert j["status"] == "done" and j["processed"] == len(seeds)
+        assert c.get("/v1/documents").json()["total"] == len(seeds)  # the inline one was not duplicated
+        feed = c.get("/v1/tasks", params={"limit": 500}).json()
+        assert feed["total"] == sum(x["task_count"] for x in c.get("/v1/documents").json()["items"])
+        if doc["tasks"]:
+            t = doc["tasks"][0]
+            r = c.patch(f"/v1/documents/{doc['id']}/tasks/{t['id']}", json={"owners": ["审核单位"], "due": "2030-01-02"})
+            assert r.status_code == 200
+            sel = c.get("/v1/tasks", params={"owner": "审核单位", "reviewed": True}).json()["items"]
+            assert [x["id"] for x in sel] == [t["uid"]] and sel[0]["due"] == "2030-01-02"
+        assert c.get("/v1/tasks", params={"format": "xlsx"}).status_code == 200
+    d = Database(PG_URL)
+    Base.metadata.drop_all(d.engine)
+    d.dispose()

@@ -25,18 +25,30 @@ EPOCH = _dt.datetime(2000, 1, 1)
 WRAP = {"任务内容"}
 
 
+#: Excel's row limit: a longer ledger goes on in sheets 任务台账 (2), (3)…
+MAX_ROWS = 1_048_576
+
+
 class XlsxWriter:
-    def __init__(self, fp: BinaryIO, title: str = "任务台账"):
-        self.fp = fp
+    def __init__(self, fp: BinaryIO, title: str = "任务台账", max_rows: int = MAX_ROWS):
+        self.fp, self.title, self.max_rows = fp, title, max_rows
         self.wb = Workbook(write_only=True)
         self.wb.properties.creator = "docproc"
         self.wb.properties.created = self.wb.properties.modified = EPOCH
-        self.ws = self.wb.create_sheet(title)
-        self.docs_ws = self.wb.create_sheet("文件清单")
-        self._header(self.ws, LEDGER_COLUMNS, [WIDTHS[c] for c in LEDGER_COLUMNS])
-        self._header(self.docs_ws, DOC_COLUMNS, DOC_WIDTHS)
         self._wrap = Alignment(wrap_text=True, vertical="top")
+        self.sheets: list = []
+        self.ws = self._ledger_sheet()
+        self.docs_ws = self.wb.create_sheet("文件清单")
+        self._header(self.docs_ws, DOC_COLUMNS, DOC_WIDTHS)
         self.n = self.n_docs = 0
+        self.rows = 1  # rows used in the current ledger sheet
+
+    def _ledger_sheet(self):
+        n = len(self.sheets) + 1
+        ws = self.wb.create_sheet(self.title if n == 1 else f"{self.title} ({n})")
+        self._header(ws, LEDGER_COLUMNS, [WIDTHS[c] for c in LEDGER_COLUMNS])
+        self.sheets.append(ws)
+        return ws
 
     def _header(self, ws, columns, widths) -> None:
         for i, w in enumerate(widths, 1):
@@ -69,7 +81,11 @@ class XlsxWriter:
 
     def add(self, doc: dict) -> None:
         for row in task_rows(doc):
+            if self.rows >= self.max_rows:
+                self._finish_sheet()
+                self.ws, self.rows = self._ledger_sheet(), 1
             self.n += 1
+            self.rows += 1
             row["序号"] = self.n
             self.ws.append([self._cell(self.ws, row[c], c) for c in LEDGER_COLUMNS])
         notice = doc.get("notice") or {}
@@ -84,6 +100,9 @@ class XlsxWriter:
         cells = [None if v == "" else v for v in values]
         self.docs_ws.append(cells)
 
+    def _finish_sheet(self) -> None:
+        self.ws.auto_filter.ref = f"A1:{get_column_letter(len(LEDGER_COLUMNS))}{self.rows}"
+
     def close(self) -> None:
-        self.ws.auto_filter.ref = f"A1:{get_column_letter(len(LEDGER_COLUMNS))}{self.n + 1}"
+        self._finish_sheet()
         self.wb.save(self.fp)

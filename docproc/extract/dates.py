@@ -424,7 +424,7 @@ class _Ctx:
             return (self.ref.year + a.yrel if self.ref else None), False
         if self.year is not None:
             y = self.year
-            if not (self.too_early(_period(a, y)[1]) and self.ref is not None and y < self.ref.year):
+            if not self.too_early(_period(a, y)[1]):
                 return y, False
         if self.ref is None:
             return None, False

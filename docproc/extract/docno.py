@@ -35,7 +35,7 @@ _CORE = re.compile(
     rf"[{re.escape(OPENERS)}]\s*(?P<year>(?:1\s*9|2\s*0)\s*\d\s*\d)\s*[{re.escape(CLOSERS)}]"
     r"\s*(?:的\s*)?(?:第\s*)?(?P<serial>[0-9０-９](?:\s?[0-9０-９]){0,5})\s*号")
 _AGENCY_CHARS = re.compile(rf"[{CJK}]")
-_CITE_BEFORE = re.compile(r"(根据|按照|依据|参照|依照|执行|贯彻|落实|转发|印发|见|和|及|、)\Z")
+_CITE_BEFORE = re.compile(r"(根据|按照|依据|参照|依照|执行|贯彻|落实|转发|印发|(?<!意)见|和|及|、)\Z")
 _CITE_IN_RUN = re.compile(r"根据|按照|依据|参照|依照|执行|贯彻|落实|转发|印发|详见|参见")
 MAX_AGENCY = 24
 _CITE_OPEN = "\uff08(\u300a<\u3008\u201c"  # （ ( 《 < 〈 “
@@ -69,6 +69,11 @@ def _header_words() -> tuple[str, ...]:
     return lexicon().header_words
 
 
+@lru_cache(maxsize=1)
+def _title_end_words() -> tuple[str, ...]:
+    return tuple(w for w in lexicon().doc_types if len(w) >= 2)
+
+
 def trim_agency(run: str, known_orgs=()) -> str:
     """Cut the agency code out of the run of characters before the bracket.
 
@@ -76,10 +81,17 @@ def trim_agency(run: str, known_orgs=()) -> str:
 
     >>> trim_agency("中共中央办公厅文件中办发"), trim_agency("泉州市自然资源和规划局会议纪要泉资规纪")
     ('中办发', '泉资规纪')
+    >>> trim_agency("幼儿园治理工作的通知国办发"), trim_agency("的指导意见国发")
+    ('国办发', '国发')
     >>> trim_agency("明电鲁政办发明电"), trim_agency("山东省人民政府办公厅办公厅便函", ["山东省人民政府办公厅"])
     ('鲁政办发明电', '办公厅便函')
     """
     s = run
+    # flattened 国务院办公厅关于…的通知国办发〔…〕: the title's 文种 word ends before the code
+    for w in _title_end_words():
+        i = s.rfind(w)
+        if i >= 0 and len(s) - (i + len(w)) >= 2:
+            s = s[i + len(w):]
     for w in _header_words():
         i = s.rfind(w)
         if i >= 0 and len(s) - (i + len(w)) >= 1:

@@ -47,6 +47,7 @@ _FOLLOW_CONT = set("的之和及与、》”\"）)")
 _SIG_CONT = set("，,、前后起至到以开召在的止之内—-～~上下时即当")
 _SIG_AFTER = ("（此件", "(此件", "（本文", "(本文", "（此页", "(此页", "附件", "抄送", "抄报", "分送", "主题词",
               "信息公开", "政府信息公开", "《", "“", "联系人", "（联系人", "(联系人")
+_SIG_STRONG = ("（此件", "(此件", "主题词", "抄送", "抄报", "分送")  # end matter that follows the 成文日期
 _PRINT_AFTER = ("印发", "翻印", "制发")
 _DATE_RE = None
 _COPY_NO = re.compile(r"^(?:份号[:：]?)?([0-9]{1,6})(?=[^\d年月日.．号〔\[(（])")
@@ -542,10 +543,10 @@ class _Reader:
                 after_ok = True
             if not after_ok:
                 continue
-            if tail and (tail[0] == 0 or not re.match(rf"[{CJK}]", run[tail[0] - 1:tail[0]] or "。")
-                         or True):
+            if tail:
                 sig = _Sig(k + tail[0], s, e, d.isoformat(), tail[1], k + tail[0], "signature.orgs_date")
-            elif self.cp.nl_before(s) or (len(run) <= 12 and k > 0 and c[k - 1] in "。；;"):
+            elif self.cp.nl_before(s) or (len(run) <= 12 and k > 0 and c[k - 1] in "。；;") \
+                    or follow.startswith(_SIG_STRONG):
                 sig = _Sig(s, s, e, d.isoformat(), [], s, "signature.date")
         if sig is not None:
             self.put("signed_date", sig.date, sig.date_start, sig.date_end, sig.rule)

@@ -379,7 +379,10 @@ def read(data: bytes, name: str | None = None, settings=None) -> Ingested:
     body = document.element.find(_w + "body")
     if body is None:
         raise UnreadableDocument(f"{label}: the .docx has no document body")
-    reader.body(body)
+    try:
+        reader.body(body)
+    except RecursionError as e:
+        raise UnreadableDocument(f"{label}: the .docx nests its elements too deeply to read") from e
     blocks = reader.blocks
     if not blocks:
         raise EmptyDocument(f"{label}: the document has no text")

@@ -147,14 +147,6 @@ class Node:
             yield n
             stack.extend(c for c in reversed(n.children) if isinstance(c, Node))
 
-    def text_len(self) -> int:
-        total = 0
-        for n in self.iter():
-            if n.tag in _tables()["drop_tags"]:
-                continue
-            total += sum(len(c.strip()) for c in n.children if isinstance(c, str))
-        return total
-
 
 class _Builder(HTMLParser):
     def __init__(self):
@@ -276,11 +268,22 @@ def _prune(root: Node, tables: dict) -> None:
         n.children = keep
 
 
+def _text_lengths(root: Node) -> dict[int, int]:
+    """Visible text length of every subtree, in one pass (``id(node)`` → length)."""
+    order = list(root.iter())  # parents before children
+    lengths: dict[int, int] = {}
+    for n in reversed(order):
+        total = sum(len(c.strip()) if isinstance(c, str) else lengths.get(id(c), 0) for c in n.children)
+        lengths[id(n)] = total
+    return lengths
+
+
 def _main_content(root: Node, tables: dict) -> Node:
-    total = root.text_len()
+    lengths = _text_lengths(root)
+    total = lengths[id(root)]
     if total == 0:
         return root
-    cands = [(n.text_len(), n) for n in root.iter() if n is not root and _is_content(n, tables)]
+    cands = [(lengths[id(n)], n) for n in root.iter() if n is not root and _is_content(n, tables)]
     cands = [(ln, n) for ln, n in cands if ln >= max(60, 0.4 * total)]
     if not cands:
         return root

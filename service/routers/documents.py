@@ -3,6 +3,9 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import json
+import tempfile
+import zipfile
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, File, Form, Query, UploadFile
@@ -14,7 +17,7 @@ from docproc.pipeline import failed_document
 from .. import intake
 from ..deps import Auth, Svc
 from ..errors import ApiError, not_found
-from ..output import disposition, one
+from ..output import disposition, gold, gold_bytes, one, streamed
 from ..security import check_callback_url
 from ..store import (delete_document, document_view, find_document, get_source, list_documents, save_result,
                      summary)
@@ -22,8 +25,9 @@ from ..models import DocumentRow
 from .jobs import _precheck, accepted, submit
 
 router = APIRouter(prefix="/documents", tags=["documents"])
+gold_router = APIRouter(tags=["review"])
 
-DocFormat = Literal["json", "md", "csv", "xlsx", "ics"]
+DocFormat = Literal["json", "md", "csv", "xlsx", "ics", "gold"]
 View = Literal["reviewed", "machine"]
 
 
@@ -45,7 +49,9 @@ def _failed(name: str, err: dict, data: bytes) -> dict:
 async def upload(svc: Svc, auth: Auth,
                  files: Annotated[list[UploadFile], File(description="notice files (.txt .html .docx .doc .pdf) "
                                                                      "or archives; repeat the field for several")],
-                 callback_url: Annotated[str | None, Form(description="webhook URL if this becomes a job")] = None):
+                 callback_url: Annotated[str | None, Form(description="webhook URL if this becomes a job")] = None,
+                 reprocess: Annotated[bool, Form(description="process again even if these bytes are stored "
+                                                             "(inline uploads)")] = False):
     st = svc.settings
     if callback_url:
         callback_url = check_callback_url(callback_url, st.callback_allow_list)
@@ -58,7 +64,7 @@ async def upload(svc: Svc, auth: Auth,
     results: list[dict | None] = []
     errors: list[dict] = []
     for u in uploads:  # known bytes are answered from the database; the rest is processed
-        results.append(await run_in_threadpool(_known, svc, u.sha256))
+        results.append(None if reprocess else await run_in_threadpool(_known, svc, u.sha256))
     todo = [i for i, r in enumerate(results) if r is None]
     outs = await asyncio.gather(*[svc.process(uploads[i].data, uploads[i].name) for i in todo])
     for i, (kind, value) in zip(todo, outs):
@@ -125,7 +131,24 @@ def get_document(svc: Svc, auth: Auth, doc_id: str, format: DocFormat = "json", 
         d = document_view(s, get_doc(s, doc_id), view)
     if format == "json":
         return JSONResponse(d)
+    if format == "gold":  # shared/gold format (reviewed values), for training and evaluation
+        return Response(gold_bytes(d), media_type="application/json",
+                        headers={"Content-Disposition": disposition(_stem(d) + ".json")})
     return one([d], format, _stem(d))
+
+
+@gold_router.get("/gold", summary="Reviewed documents as gold files (zip of <name>.json, shared/gold format)")
+def gold_export(svc: Svc, auth: Auth, reviewed: bool = True):
+    f = tempfile.SpooledTemporaryFile(max_size=8 << 20)
+    with svc.db.session() as s, zipfile.ZipFile(f, "w", zipfile.ZIP_DEFLATED) as zf:
+        rows, _ = list_documents(s, reviewed=True if reviewed else None, limit=None)
+        seen: set[str] = set()
+        for row in rows:
+            g = gold(document_view(s, row))
+            name = g["id"] if g["id"] not in seen else f"{g['id']}-{row.id}"
+            seen.add(name)
+            zf.writestr(f"{name}.json", json.dumps(g, ensure_ascii=False, indent=2) + "\n")
+    return streamed(f, "zip", "gold")
 
 
 def _stem(d: dict) -> str:
