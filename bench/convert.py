@@ -110,6 +110,28 @@ def profile(files: list[Path], top: int = 25) -> str:
     return f"in-process (profiled) {per_doc:.2f} ms/doc\n" + s.getvalue() + s2.getvalue()
 
 
+def _burn(n: int = 4_000_000) -> float:
+    t = time.perf_counter()
+    s = 0
+    for i in range(n):
+        s += i * i
+    return time.perf_counter() - t
+
+
+def control() -> str:
+    """What parallelism the machine gives right now: a pure-Python loop in 1 process, then in 2 at once."""
+    import multiprocessing as mp
+
+    one = _burn()
+    with mp.get_context("spawn").Pool(2) as pool:
+        pool.map(_burn, [1000, 1000])  # start-up out of the way
+        t = time.perf_counter()
+        pool.map(_burn, [4_000_000, 4_000_000])
+        two = time.perf_counter() - t
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    return f"2 processes do {2 * one / two:.2f}× the work of 1 (load average {load})"
+
+
 def mib(b: int) -> str:
     return f"{b / 2**20:.0f} MiB"
 
@@ -139,6 +161,8 @@ def main() -> int:
               f"text set {len(text_files)} files, median {statistics.median(sizes) / 1024:.1f} KiB, "
               f"mean {statistics.mean(sizes) / 1024:.1f} KiB", file=sys.stderr)
         rows.append(("text/HTML set", f"{len(text_files)} files, median {statistics.median(sizes) / 1024:.1f} KiB"))
+        rows.append(("control: CPU burn 1 → 2 processes", control()))
+        print(rows[-1], file=sys.stderr)
         jobs = [int(j) for j in args.jobs.split(",")]
         rates = {}
         for j in jobs:
@@ -147,12 +171,15 @@ def main() -> int:
             rates[j] = rate
             per_worker = (st.converted + st.failed) / max(st.worker_seconds, 1e-9)
             peak = max(st.worker_peak_rss.values()) if st.worker_peak_rss else 0
-            rows.append((f"text/HTML -j {j}", f"{rate:.1f} doc/s wall ({st.elapsed:.1f} s incl. start-up and "
-                         f"exports; {per_worker:.0f} doc/s per worker busy time); peak {mib(peak)}/worker; "
+            conv = (st.converted + st.failed) / max(st.elapsed - st.finalize_seconds, 1e-9)
+            rows.append((f"text/HTML -j {j}", f"{rate:.1f} doc/s wall ({st.elapsed:.1f} s incl. worker start-up "
+                         f"and {st.finalize_seconds:.1f} s of final exports; {conv:.1f} doc/s before the exports; "
+                         f"{per_worker:.0f} doc/s per worker busy time); peak {mib(peak)}/worker; "
                          f"main process {wall:.1f} s CPU; {st.failed} failed"))
             print(rows[-1], file=sys.stderr)
         if 1 in rates and 2 in rates:
             rows.append(("speed-up -j1 → -j2", f"{rates[2] / rates[1]:.2f}×"))
+            rows.append(("control again", control()))
         if not args.no_dask:
             from distributed import Client, LocalCluster
 

@@ -309,6 +309,7 @@ def _zip_members(src, budget: Budget) -> Iterator[Member]:
         for info in zf.infolist():
             if info.is_dir():
                 continue
+            budget.member()
             raw = zip_member_name(info)
             try:
                 name = safe_member_name(raw)
@@ -317,7 +318,6 @@ def _zip_members(src, budget: Budget) -> Iterator[Member]:
                 continue
             if not name or _skipped(name):
                 continue
-            budget.member()
             if info.flag_bits & 0x1:
                 yield name, EncryptedDocument(f"{name}: the member is encrypted (password-protected)")
                 continue
@@ -361,44 +361,54 @@ def _tar_members(src, budget: Budget) -> Iterator[Member]:
                     raise CorruptArchive(f"tar stream breaks off: {e}") from e
                 if m.isdir():
                     continue
+                budget.member()
+                name, err, skip = m.name, None, False
                 try:
                     name = safe_member_name(m.name)
+                    skip = not name or _skipped(name)
                 except UnsafeArchiveMember as e:
-                    yield m.name, e
-                    continue
-                if not name or _skipped(name):
-                    continue
-                budget.member()
-                if m.issym() or m.islnk():
-                    yield name, UnsafeArchiveMember(f"{name}: links are not followed")
-                    continue
-                if not m.isfile():
-                    yield name, UnsupportedFormat(f"{name}: not a regular file")
-                    continue
-                f = tf.extractfile(m)
-                chunks, n, err = [], 0, None
-                try:
-                    while True:
-                        chunk = f.read(CHUNK)
-                        if not chunk:
-                            break
-                        n += len(chunk)
-                        pos = m.offset_data + n  # position in the uncompressed stream
-                        if pos > RATIO_FLOOR and pos > s.archive_max_ratio * max(counted.n, 1):
-                            raise _ratio_error(name, s.archive_max_ratio, stop=True)
-                        budget.add(len(chunk))
-                        if n > s.max_document_bytes:  # keep reading (the stream must pass it) but drop the data
-                            err, chunks = _too_large(name, s.max_document_bytes), []
-                        elif err is None:
-                            chunks.append(chunk)
-                except DocprocError:
-                    raise
-                except (tarfile.TarError, OSError, EOFError, zlib.error, ValueError) as e:
-                    raise CorruptArchive(f"{name}: tar stream breaks off: {e}") from e
-                yield name, err if err else b"".join(chunks)
+                    err = e
+                if err is None and not skip:
+                    if m.issym() or m.islnk():
+                        err = UnsafeArchiveMember(f"{name}: links are not followed")
+                    elif not m.isfile():
+                        err = UnsupportedFormat(f"{name}: not a regular file")
+                data = b""
+                if m.isfile() and m.size:
+                    # read even what is rejected: left to tarfile, skipping decompresses it unchecked
+                    data, read_err = _read_tar_member(tf, m, name, counted, budget, keep=err is None and not skip)
+                    err = err or read_err
+                if not skip:
+                    yield name, err if err else data
     finally:
         if own:
             raw.close()
+
+
+def _read_tar_member(tf, m, name: str, counted: _Counting, budget: Budget, keep: bool):
+    """Read one member of a tar stream under the limits; returns (data, error)."""
+    s = budget.s
+    f = tf.extractfile(m)
+    chunks, n, err = [], 0, None
+    try:
+        while True:
+            chunk = f.read(CHUNK)
+            if not chunk:
+                break
+            n += len(chunk)
+            pos = m.offset_data + n  # position in the uncompressed stream
+            if pos > RATIO_FLOOR and pos > s.archive_max_ratio * max(counted.n, 1):
+                raise _ratio_error(name, s.archive_max_ratio, stop=True)
+            budget.add(len(chunk))
+            if n > s.max_document_bytes:  # keep reading (the stream must pass it) but drop the data
+                err, chunks = _too_large(name, s.max_document_bytes), []
+            elif keep and err is None:
+                chunks.append(chunk)
+    except DocprocError:
+        raise
+    except (tarfile.TarError, OSError, EOFError, zlib.error, ValueError) as e:
+        raise CorruptArchive(f"{name}: tar stream breaks off: {e}") from e
+    return b"".join(chunks), err
 
 
 class _Sink:
@@ -478,6 +488,7 @@ def _7z_members(src, budget: Budget) -> Iterator[Member]:
         for fi in sz.list():
             if fi.is_directory:
                 continue
+            budget.member()
             try:
                 name = safe_member_name(fi.filename)
             except UnsafeArchiveMember as e:
@@ -485,7 +496,6 @@ def _7z_members(src, budget: Budget) -> Iterator[Member]:
                 continue
             if not name or _skipped(name):
                 continue
-            budget.member()
             if getattr(fi, "is_symlink", False):
                 order.append((name, None, UnsafeArchiveMember(f"{name}: links are not followed")))
             elif (fi.uncompressed or 0) > budget.s.max_document_bytes:

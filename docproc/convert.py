@@ -156,6 +156,7 @@ class Stats:
     pdf_seconds: float = 0.0
     worker_seconds: float = 0.0
     elapsed: float = 0.0
+    finalize_seconds: float = 0.0  # ordering documents.jsonl and writing the derived files at the end
     worker_peak_rss: dict[int, int] = field(default_factory=dict)
     by_format: dict[str, int] = field(default_factory=dict)
     engine: str = "local"
@@ -510,8 +511,10 @@ def convert(inputs: Iterable[str | Path], output: str | Path, *, jobs: int | Non
         progress.close()
         docs_f.close()
         errs_f.close()
+    t1 = time.perf_counter()
     finalize(out, fmts, order, errors)
     st.elapsed = time.perf_counter() - t0
+    st.finalize_seconds = time.perf_counter() - t1
     st.exit_code = 1 if st.failed else 0
     return st
 

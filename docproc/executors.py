@@ -34,8 +34,15 @@ def crashed_result(exitcode: int | None) -> dict:
 
 
 # -- local processes ---------------------------------------------------------------------------------------
+#: one document per process: keep numeric libraries single-threaded, as Dask's nanny does for its workers
+#: (N workers × N BLAS/OpenMP threads each fight over the cores)
+SINGLE_THREAD_ENV = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
+
+
 def _worker_main(conn, fn, initializer, initargs) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's business
+    for k, v in SINGLE_THREAD_ENV.items():
+        os.environ.setdefault(k, v)
     if initializer is not None:
         try:
             initializer(*initargs)
@@ -217,7 +224,12 @@ class DaskExecutor:
     def __len__(self) -> int:
         return len(self.pending)
 
+    SCATTER_BYTES = 1 << 20
+
     def submit(self, key: Any, *args: Any) -> None:
+        # big documents go to the cluster as data, not inside the task graph (which Dask warns about)
+        args = tuple(self.client.scatter(a, hash=False) if isinstance(a, bytes) and len(a) > self.SCATTER_BYTES
+                     else a for a in args)
         fut = self.client.submit(self.fn, *args, pure=False)
         self.pending[fut] = (key, time.monotonic())
 

@@ -248,6 +248,52 @@ def _exhortation_re() -> re.Pattern:
     return re.compile("|".join(_load_lines("exhortations.txt")))
 
 
+@lru_cache(maxsize=1)
+def _urge_clause_re() -> re.Pattern:
+    return re.compile("(?:" + "|".join(_load_lines("exhortation_clauses.txt")) + ")")
+
+
+@lru_cache(maxsize=1)
+def _goal_re() -> re.Pattern:
+    return re.compile("|".join(_load_lines("goal_markers.txt")))
+
+
+_URGE_LEAD = re.compile(r"^(?:要|应|须|必须|应当|务必|要|切实|认真|进一步|积极|主动|全力|扎实|务必|并)+")
+_URGE_SPLIT = re.compile(r"[，,、；;]")
+
+
+def _only_urges(text: str, subj) -> bool:
+    """Every clause after the subject is a stock urging phrase (exhortation_clauses.txt).
+
+    >>> _only_urges("各单位要高度重视这项活动，切实加强领导，精心组织", [("各单位", (0, 3))])
+    True
+    >>> _only_urges("各单位要高度重视，于5月底前报送方案", [("各单位", (0, 3))])
+    False
+    """
+    if not subj or subj[-1][1] is None:
+        return False
+    rest = text[max(0, subj[-1][1][1] - subj[0][1][0]) if subj[0][1] else 0:]
+    rest = re.sub(r"^[等）)]*(?:部门|单位)?", "", rest)
+    clauses = [c for c in (_URGE_LEAD.sub("", c.strip()) for c in _URGE_SPLIT.split(rest)) if c]
+    rx = _urge_clause_re()
+    return bool(clauses) and all(rx.fullmatch(c) for c in clauses)
+
+
+def _is_goal(text: str, t) -> bool:
+    """``到2024年底，全市…覆盖率达到100%``: a target (到/至 + a year-grain time) stated as a result, not an action.
+
+    >>> from types import SimpleNamespace as N
+    >>> _is_goal("到2024年底，全市课后服务覆盖率达到100%", N(text="到2024年底"))
+    True
+    >>> _is_goal("2023年10月20日前报所在区县教育局备案", N(text="2023年10月20日前"))
+    False
+    """
+    tt = getattr(t, "text", "") or ""
+    if not tt.startswith(("到", "至")) or re.search(r"月\d|日", tt):
+        return False
+    return bool(_goal_re().search(text))
+
+
 _TIME_FIELD = re.compile(r"^(?:完成时间|完成时限|时间安排|时间|时限|截止时间|办理时限)[：:]")
 _ANAPHOR = re.compile(r"^(?:原则上)?(?:该项工作|此项工作|这项工作|该工作|以上工作|上述工作)")
 _WITH_START = re.compile(r"^(?:会同|与|配合|协同|联合)")
@@ -359,6 +405,11 @@ def _stage_name(step: Section | None, sec: Section | None) -> str | None:
 _ADVERBIAL = re.compile(r"^(?:对|按照|根据|依据|为了|为|围绕|结合|通过|针对|依托|在)")
 
 
+# an adverbial clause inside a long item (…，围绕…目标，在…的基础上，在…大力发展…): dropped so the action fits
+_INNER_ADVERBIAL = re.compile(r"，(?:围绕|按照|根据|依据|依照|本着|坚持)[^，。；]{2,30}(?:原则|目标|要求|部署|规定|精神)，"
+                              r"|，在[^，。；]{2,30}(?:的基础上|的前提下|过程中)，")
+
+
 def _content(s: str, prefix: str = "") -> str:
     """A trimmed clause of the text, at most 60 characters; long leading 对…/按照… clauses give way to the action.
 
@@ -368,6 +419,8 @@ def _content(s: str, prefix: str = "") -> str:
     """
     s = (prefix + s) if prefix else s
     s = re.sub(r"\s+", "", s)
+    if len(s) > MAX_CONTENT:
+        s = _INNER_ADVERBIAL.sub("，", s)
     while len(s) > MAX_CONTENT and _ADVERBIAL.match(s):
         cut = s.find("，")
         if cut < 0 or cut > len(s) - 8:
@@ -524,12 +577,17 @@ def extract_tasks(text: str, notice: Notice | None, times: list) -> list[Task]:
                 continue
             continue
         last_key = None
+        if own_time is not None and not subj and _is_goal(s.text, own_time):
+            cont = None
+            continue  # 到2024年底，…覆盖率达到100%: a target of the plan, not an assignment
         if own_time is not None and (subj or _is_deadline(own_time)):
-            drafts.append(_Draft([s], subj, None, [], own_time, "dated", stage, 0.8 if subj else 0.65))
-            cont = (subj, sec, stage, False) if subj else None
+            carried = not subj and cont is not None and cont[1] is sec and cont[0] and not cont[3] and sec is not None
+            owners = subj or (list(cont[0]) if carried else [])  # the item's subject carries to its dated sentence
+            drafts.append(_Draft([s], owners, None, [], own_time, "dated", stage, 0.8 if owners else 0.65))
+            cont = (owners, sec, stage, False) if owners else None
             continue
         if subj and not conditional:
-            if _exhortation_re().search(s.text):
+            if _exhortation_re().search(s.text) or _only_urges(s.text, subj):
                 cont = (subj, sec, stage, True)  # 各地、各有关部门要把…作为重要抓手。按规定落实…；落实…
                 continue
             drafts.append(_Draft([s], subj, None, [], anytime if anytime is not None and getattr(anytime, "kind", "") == "relative" else None,
@@ -537,15 +595,35 @@ def extract_tasks(text: str, notice: Notice | None, times: list) -> list[Task]:
             cont = (subj, sec, stage, False)
             continue
         if not subj and not conditional and cont is not None and cont[1] is sec and (chained or cont[3]) \
-                and len(s.text) >= 8 and not _exhortation_re().search(s.text):
+                and len(s.text) >= 8 and not _exhortation_re().search(s.text) and not looks_like_unit(s.text):
             drafts.append(_Draft([s], list(cont[0]), None, [], None, "chain", stage, 0.5))
             cont = (cont[0], cont[1], cont[2], False)
             continue
         cont = None
+    _closing_deadline(drafts)
     meeting = _meeting_task(text, sents, headings, ref)
     if meeting is not None:
         drafts.insert(sum(1 for d in drafts if d.sents[0].start < meeting.sents[0].start), meeting)
     return [_task(k, d, text) for k, d in enumerate(drafts)]
+
+
+_SUBMIT = re.compile(r"报(?:送|至|到)?(?:省|市|县|区|国|局|我|各|所在|本)")
+_MATERIALS = re.compile(r"材料|申报书|申请书|报名表|回执|推荐表")
+
+
+def _closing_deadline(drafts: list[_Draft]) -> None:
+    """A 申报 notice that lists what each applicant submits, then closes with one deadline for the materials
+    (``于2021年3月15日前，将申报材料纸质版报…``): the listed undated submissions take that deadline."""
+    closing = [d for d in drafts if d.time is not None and d.rule == "dated" and getattr(d.time, "kind", "") == "deadline"
+               and _MATERIALS.search("".join(x.text for x in d.sents))]
+    if len({getattr(d.time, "end", None) for d in closing}) != 1:
+        return
+    last = closing[-1]
+    for d in drafts:
+        if d is last or d.sents[0].start > last.sents[0].start:
+            break
+        if d.time is None and d.rule in ("subject", "chain", "duty") and _SUBMIT.search("".join(x.text for x in d.sents)):
+            d.time = last.time
 
 
 def _task(k: int, d: _Draft, text: str) -> Task:
@@ -616,8 +694,10 @@ def _stage_of(sec: Section | None, lead_times: dict | None = None) -> tuple[Sect
         chain.append(cur)
         cur = cur.parent
     for k, c in enumerate(chain):
-        if is_stage_section(c.heading.title) or (lead_times and c.start in lead_times):
-            return c, (chain[0] if k > 0 else None)
+        if k and (is_stage_section(c.heading.title) or (lead_times and c.start in lead_times)):
+            return c, chain[0]  # 二、时间安排 > （一）动员部署阶段: the step is named like a stage, its parent is the steps section
+    if chain and is_stage_section(chain[0].heading.title):
+        return chain[0], None
     return None, None
 
 
@@ -636,12 +716,17 @@ def _step_time(step: Section, times: list, lead_times: dict | None = None):
     return None
 
 
+_DUTY_START = re.compile(r"(?:主要|具体)?(?:负责|承担)")
+
+
 def _duty_owner(sec: Section | None, text: str):
-    """``（一）市工信局：…；…`` — a section whose heading is a unit followed by a colon lists that unit's duties."""
+    """``（一）市工信局：…；…`` / ``1.监督组。负责…`` — a section whose heading is a unit followed by a colon, or by
+    a text that opens with 负责/承担, lists that unit's duties."""
     cur = sec
     while cur is not None:
         h = cur.heading
-        if h.title and text[h.span[1]: h.span[1] + 1] in "：:":
+        if h.title and (text[h.span[1]: h.span[1] + 1] in "：:" or
+                        (len(h.title) <= 12 and _DUTY_START.match(text, h.body_start))):
             name = h.title + (f"（{h.paren}）" if h.paren else "")
             units = split_units(name, h.span[0] + len(h.marker))
             if units and all(looks_like_unit(u) for u, _ in units):

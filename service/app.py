@@ -104,7 +104,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.include_router(system.router)
     app.include_router(documents.router, prefix="/v1")
-    app.include_router(documents.gold_router, prefix="/v1")
     app.include_router(review.router, prefix="/v1")
     app.include_router(jobs.router, prefix="/v1")
     app.include_router(tasks.router, prefix="/v1")

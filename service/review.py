@@ -36,6 +36,7 @@ GOLD_TASK_KEYS = ("content", "stage", "owners", "start", "due", "time_text")
 ISSUE_WORDS = {"lost_chars": "缺字（无法恢复的字符）", "truncated": "文本被截断", "needs_ocr": "需要 OCR（扫描件无文字层）",
                "guessed_chars": "推测补全的字符"}
 _EXT = re.compile(r"\.[A-Za-z0-9]{1,8}$")
+_LIMIT = re.compile(r"[内前后]")  # a relative phrase is a time limit ("5日内"), not a duration ("57周年")
 
 
 def _unique(items) -> list[str]:
@@ -196,7 +197,7 @@ def annotations(text: str, notice: dict, stages: set[str]) -> dict:
         pass
     docnos = find_doc_numbers(text)
     masks = [d.span for d in docnos]
-    times = find_times(text, ref=ref, masks=masks)
+    times = [t for t in find_times(text, ref=ref, masks=masks) if t.kind != "relative" or _LIMIT.search(t.text)]
     heads = find_headings(text)
     return {
         "doc_numbers": [{"span": list(d.span), "text": text[d.span[0]:d.span[1]], "canonical": d.canonical,

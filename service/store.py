@@ -18,6 +18,7 @@ from .models import AuditEvent, DocumentRow, JobItem, SourceBlob, TaskCorrection
 EDITABLE_FIELDS = ("content", "stage", "lead", "owners", "partners", "start", "due", "time_text", "recurrence")
 LIST_FIELDS = ("owners", "partners")
 MAX_PAGE = 500
+MAX_OFFSET = 1_000_000_000  # keeps OFFSET inside a 64-bit integer (SQLite, PostgreSQL)
 
 _ISO = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 

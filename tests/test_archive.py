@@ -203,3 +203,13 @@ def test_nothing_touches_the_disk(tmp_path, monkeypatch):
     data = zip_bytes({"../evil.txt": b"x", "a/b.txt": notice(1), "c.7z": sevenzip_bytes({"d.txt": notice(2)})})
     assert len(list(expand_bytes(data, "z.zip"))) == 3
     assert list(tmp_path.iterdir()) == []
+
+
+def test_tar_bomb_behind_an_unsafe_name_is_still_checked():
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w:gz") as tf:
+        ti = tarfile.TarInfo("../zeros.txt")
+        ti.size = 100 << 20
+        tf.addfile(ti, io.BytesIO(bytes(ti.size)))
+    items = list(expand_bytes(buf.getvalue(), "b.tgz"))
+    assert [i.error.code for i in items] == ["archive_limit"]

@@ -270,3 +270,17 @@ def test_resume_after_a_file_changed_keeps_only_its_new_version(tmp_path):
     docs = lines(out / "documents.jsonl")
     assert [d["source"]["path"] for d in docs] == ["in/a.txt", "in/b.txt"]
     assert "第3批" in docs[1]["text"]
+
+
+@pytest.mark.skipif(not (SAMPLES / "pdf").is_dir(), reason="samples/ not made yet")
+def test_samples_every_format_converted_or_explained(tmp_path):
+    folders = [SAMPLES / d for d in ("text", "html", "docx", "doc", "pdf") if (SAMPLES / d).is_dir()]
+    st = convert(folders, tmp_path / "o", jobs=2, quiet=True)
+    docs = lines(tmp_path / "o" / "documents.jsonl")
+    errors = lines(tmp_path / "o" / "errors.jsonl")
+    files = [p for d in folders for p in d.rglob("*") if p.is_file()]
+    assert len(docs) + len(errors) == len(files) == st.discovered
+    assert {d["source"]["format"] for d in docs} >= {p.name for p in folders} - {"text"} | {"txt"}
+    assert all(e["code"] and e["message"] for e in errors)
+    report = (tmp_path / "o" / "report.md").read_text("utf-8")
+    assert f"| 已转换文件 | {len(docs)} |" in report

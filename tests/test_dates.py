@@ -6,7 +6,7 @@ from datetime import date
 import pytest
 
 from docproc.errors import DocprocError
-from docproc.extract.dates import find_dates, find_times, ledger_window, parse_date, parse_time
+from docproc.extract.dates import cited_year, find_dates, find_times, ledger_window, parse_date, parse_time
 
 R = date(2021, 3, 1)
 D = date.fromisoformat
@@ -157,3 +157,100 @@ def test_bad_input_is_a_clear_error():
 
 def test_long_repetitive_text_finds_nothing():
     assert find_times("统一认识，" * 4000 + "每" * 3000) == []
+
+
+# --- year context, relative months, a day alone, fallback year ---------------------------------------------------
+
+# corpus/006.txt (国办发明电〔2018〕15号, signed 2018-12-04): the 2019 holiday list
+HOLIDAYS_006 = ("一、元旦：2018年12月30日至2019年1月1日放假调休，共3天。2018年12月29日（星期六）上班。\n"
+                "二、春节：2月4日至10日放假调休，共7天。2月2日（星期六）、2月3日（星期日）上班。\n"
+                "七、国庆节：10月1日至7日放假调休，共7天。9月29日（星期日）、10月12日（星期六）上班。")
+
+
+def test_range_end_sets_the_year_context():
+    ts = find_times("2018年12月30日至2019年1月1日放假；2月4日至10日放假")
+    assert [(t.text, t.start, t.end) for t in ts][-1] == ("2月4日至10日", D("2019-02-04"), D("2019-02-10"))
+
+
+def test_context_year_rolls_when_far_before_the_signing_date():
+    ts = {t.text: t for t in find_times(HOLIDAYS_006, ref=date(2018, 12, 4))}
+    # the nearest explicit year is 2018 (2018年12月29日 上班), but 2018-02-04 would be 10 months before signing
+    assert (ts["2月4日至10日"].start, ts["2月4日至10日"].end) == (D("2019-02-04"), D("2019-02-10"))
+    assert ts["10月1日至7日"].start == D("2019-10-01")
+    # within 2 months of signing, but after a rolled date of the same list: the list stays in 2019
+    assert ts["10月12日（星期六）"].end == D("2019-10-12")
+    assert ts["2018年12月29日（星期六）"].end == D("2018-12-29")
+    # without a signing date nothing can roll: the nearest explicit year stands
+    assert {t.text: t for t in find_times(HOLIDAYS_006)}["2月4日至10日"].start == D("2018-02-04")
+
+
+def test_rolled_schedule_keeps_its_year():
+    ts = find_times("3月底前完成摸底；11月底前完成整改。", ref=date(2020, 12, 10))
+    assert [t.end for t in ts] == [D("2021-03-31"), D("2021-11-30")]
+
+
+@pytest.mark.parametrize("phrase,ref,kind,start,end", [
+    ("本月底前", date(2021, 6, 14), "deadline", None, "2021-06-30"),
+    ("本月", date(2021, 6, 14), "point", "2021-06-01", "2021-06-30"),
+    ("于本月15日前", date(2021, 6, 14), "deadline", None, "2021-06-15"),
+    ("下月15日", date(2021, 6, 14), "point", "2021-07-15", "2021-07-15"),
+    ("下个月20号", date(2021, 6, 14), "point", "2021-07-20", "2021-07-20"),
+    ("下个月", date(2021, 12, 5), "point", "2022-01-01", "2022-01-31"),
+    ("上个月", date(2021, 1, 5), "point", "2020-12-01", "2020-12-31"),
+    ("本月10日至20日", date(2021, 6, 14), "range", "2021-06-10", "2021-06-20"),
+    ("本月底前", None, "deadline", None, None),  # relative to the reference: nothing without one
+])
+def test_months_relative_to_the_reference(phrase, ref, kind, start, end):
+    t = parse_time(phrase, ref=ref)
+    assert (t.kind, t.start, t.end, t.year_explicit) == (kind, start and D(start), end and D(end), False)
+
+
+@pytest.mark.parametrize("text", ["以下月份的数据", "倒排下一月度工作计划"])
+def test_not_relative_months(text):
+    assert all("月" not in t.text or t.start is None for t in find_times(text, ref=date(2021, 6, 14)))
+
+
+@pytest.mark.parametrize("text,ref,expected", [
+    ("请于18日前报送", date(2021, 6, 14), ("于18日前", "2021-06-18")),              # the reference month
+    ("请于5日前报送", date(2021, 6, 14), ("于5日前", None)),                         # before ref: next month? ambiguous
+    ("请于18日前报送", None, ("于18日前", None)),
+    ("6月10日召开会议，请于8日前报名", date(2021, 5, 20), ("于8日前", "2021-06-08")),  # month of the same sentence
+    ("7月5日召开会议。请于18日前报送", date(2021, 6, 14), ("于18日前", None)),        # another month named before
+    ("20号下午5时前报送", date(2021, 6, 14), ("20号下午5时前", "2021-06-20")),
+])
+def test_day_alone_deadline(text, ref, expected):
+    t = find_times(text, ref=ref)[-1]
+    assert (t.kind, t.text, t.end and t.end.isoformat()) == ("deadline",) + expected
+    if "时" in text:
+        assert t.time_of_day == "17:00"
+
+
+def test_day_alone_inherits_a_monthly_recurrence_and_is_not_a_bare_day():
+    ts = find_times("每月10日前报送，20日前反馈。", ref=R)
+    assert [(t.kind, t.recurrence) for t in ts] == [("recurring", "monthly"), ("recurring", "monthly")]
+    assert find_times("18日召开", ref=R) == [] and find_times("于18日前往北京", ref=R) == []
+    assert [t.kind for t in find_times("于6月18日前往北京", ref=R)] == ["point"]
+
+
+@pytest.mark.parametrize("phrase,start,end", [
+    ("1月3", "2021-01-03", "2021-01-03"), ("截至1月3", None, "2021-01-03"), ("1月3至1月5", "2021-01-03", "2021-01-05"),
+])
+def test_month_day_without_ri_at_the_end_of_a_phrase(phrase, start, end):
+    t = parse_time(phrase, ref=date(2021, 1, 2))
+    assert (t.start, t.end) == (start and D(start), D(end))
+    assert parse_time("1月3项任务", ref=date(2021, 1, 2)).grain == "month"  # not a day: 3 counts 项
+
+
+def test_fallback_year_without_a_signing_date():
+    text = "现将《…的通知》（国发明电〔2014〕1号）转发你们。各市（州）于6月20日18：00前报送自查报告。"
+    assert [t.end for t in find_times(text)] == [None]
+    assert cited_year(text) == 2014
+    (t,) = find_times(text, fallback_year=cited_year(text))
+    assert (t.end, t.time_of_day, t.year_explicit) == (D("2014-06-20"), "18:00", False)
+    assert parse_time("今年6月底前", fallback_year=2014).end == D("2014-06-30")
+    assert parse_time("6月底前", ref=date(2021, 3, 1), fallback_year=2014).end == D("2021-06-30")  # ref wins
+    assert find_times("2019年工作。6月底前", fallback_year=2014)[-1].end == D("2019-06-30")  # text year wins
+    assert parse_time("3月底前", fallback_year=2014).end == D("2014-03-31")  # never rolled
+    assert parse_time("本月底前", fallback_year=2014).end is None  # a month relative to ref needs ref
+    with pytest.raises(DocprocError):
+        find_times("6月底前", fallback_year="2014")

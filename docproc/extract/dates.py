@@ -65,10 +65,13 @@ _AMPM = r"(?:上午|下午|中午|晚上|早上|早晨|凌晨|傍晚|夜里|夜�
 _HOUR_CN = r"(?:二十[一二三四]?|十[一二三四五六七八九]?|[零〇一二两三四五六七八九])"
 _MIN_CN = r"(?:[一二三四五]?十[一二三四五六七八九]?|[零〇][一二三四五六七八九]|[一二三四五六七八九])"
 _INIT_NOT = r"(?![步级中次见期稿审始])"
+#: a month relative to the reference date: 本月 这个月 下月 下个月 上一个月 (not 以下月份, 马上月底; 当月/次月 are
+#: relative to a context month, not read)
+_MREL = r"(?<![以之马])(?:本|这一?个?|下一?个?|上一?个?)(?=月)"
 
 
 def _body(p: str) -> str:
-    md = (rf"(?P<{p}m>{_NOT_NUM_BEFORE}{_M})\s*月(?:份)?"
+    md = (rf"(?:(?P<{p}m>{_NOT_NUM_BEFORE}{_M})\s*月|(?P<{p}mr>{_MREL})月(?!度))(?:份)?"
           rf"(?:\s*(?P<{p}d>{_NOT_NUM_BEFORE}{_D})(?:\s*[日号]|(?=\s*(?:$|至|到)))|\s*(?P<{p}mp>上旬|中旬|下旬|月?底|月?末|月?初{_INIT_NOT}|月中))?")
     q = (rf"(?:第?(?P<{p}q>[一二三四1-4])|(?P<{p}q1>首))\s*(?:个)?(?:季度|季(?=[末底初]))(?P<{p}qp>初|末|底)?"
          rf"|前(?P<{p}qn>[一二两三2-3])个?季度")
@@ -120,7 +123,7 @@ def _grammar():
     modal = _alt(lex["modal_prefixes"])
     prep = _alt(lex["prepositions"])
     pre = rf"(?:(?:{modal})\s*)?(?:{prep})"
-    suf = r"(?:之前|以前|前|为止|止|起|开始|以来|以后|之后)"
+    suf = r"(?:之前|以前|前(?![往来去夕])|为止|止|起|开始|以来|以后|之后)"
     num = r"(?:(?<![\d.])\d{1,5}(?:\.\d+)?|[一二两三四五六七八九十百半]+)"
     units = _alt(lex["duration_units"])
     rec_units = _alt(lex["recurring_by"])
@@ -141,18 +144,46 @@ def _grammar():
                 rf"(?:\s*{_WEEKDAY})?(?:\s*的?\s*{_tod('tk')})?\s*(?P<ksuf>之前|以前|前)?"),
         # 于2019年4月底前 / 8月18日（星期三）下午4时前 / 2020年起
         "single": (rf"(?P<spre>{pre})?\s*{_atom('x')}(?:\s*{_WEEKDAY})?(?:\s*{_tod('tx')})?\s*(?P<ssuf>{suf})?"),
+        # 18日前 / 于20号下午5时前 (a day alone, only as a deadline; the month comes from context)
+        "dayo": (rf"(?P<opre>{pre})?\s*(?<![\d.月第{_CN}十廿])(?P<od>{_D})\s*[日号](?:\s*{_WEEKDAY})?"
+                 rf"(?:\s*{_tod('to')})?\s*(?P<osuf>之前|以前|前(?![往来去夕后]))"),
         # 收到通知后5日内 / 10个工作日内 / 在2—3年内
         "dur": (rf"(?P<dpre>{pre})?\s*(?P<anc>(?:(?<=[，。；：、\s（(\n])|^)[\u4e00-\u9fff“”]{{1,14}}?后的?)?\s*"
                 rf"(?P<dn>{num})(?:\s*{_CONN}\s*(?P<dn2>{num}))?\s*(?P<dge>个)?\s*(?P<dhalf>半)?\s*(?P<du>{units})(?P<dhalf2>半)?(?P<dsuf>之内|以内|内)?"),
         # 18：00前 / 下午4时前
         "tod": rf"(?P<tpre>{pre})?\s*{_tod('tt')}\s*(?P<tsuf>之前|以前|前)?",
     }
-    master = re.compile("|".join(rf"(?P<R_{k}>{v})" for k, v in parts.items()))
     words = re.compile(_alt(lex["relative_words"]))
     # characters an expression can start with (before its core): numerals, prefixes, 今明去…, 上午/下午 …
-    first = set("0123456789" + _CN + "十廿两半每按逐今明去次本当这上下前后第首年自从由中晚早凌傍夜（(")
+    first = set("0123456789" + _CN + "十廿两半百每按逐今明去次本当这上下前后第首年自从由中晚早凌傍夜（(")
     first.update(w[0] for w in lex["modal_prefixes"] + lex["prepositions"])
-    return master, words, lex, frozenset(first)
+    return parts, words, lex, frozenset(first)
+
+
+#: the rules of the grammar, in priority order (the first alternative that matches at a position wins)
+_RULES = ("crange", "range", "brange", "rec", "single", "dayo", "dur", "tod")
+#: rules that need a character near the core: crange 自/从 + a comma, range/brange a connector, rec 每/按/逐.
+#: A rule whose character is absent from the window cannot match there, so it is left out of the alternation
+#: (same result, far fewer backtracking steps). The window is generous: an atom with prefix and time of day is
+#: well under 40 characters.
+_WINDOW = 64
+_CONN_CH = re.compile(r"[至到~〜\-—–―─]")
+_REC_CH = re.compile(r"[每按逐]")
+_COMMA_CH = re.compile(r"[，,]")
+_FROM_CH = re.compile(r"[自从]")
+_VARIANTS: dict[tuple[bool, bool, bool], re.Pattern] = {}
+
+
+def _variant(key: tuple[bool, bool, bool]) -> re.Pattern:
+    """The grammar without the rules ``key`` = (crange possible, connector near, 每/按/逐 near) rules out."""
+    rx = _VARIANTS.get(key)
+    if rx is None:
+        parts = _grammar()[0]
+        cr, conn, rec = key
+        keep = [r for r in _RULES if (r != "crange" or cr) and (r not in ("range", "brange") or conn)
+                and (r != "rec" or rec)]
+        rx = _VARIANTS[key] = re.compile("|".join(rf"(?P<R_{k}>{parts[k]})" for k in keep))
+    return rx
 
 
 # bracketed years of document numbers: 〔2016〕 [2020] （2019） 【2018】 ﹝2017﹞ – never dates
@@ -161,13 +192,50 @@ BRACKET_YEAR_RE = re.compile(r"[〔\[［【﹝(（]\s*(?:19|20)\d\d\s*[〕\]］�
 #:
 #: >>> [m.group() for m in CORE_RE.finditer("于2019年4月底前，每季度末；年底；8家；上半年")]
 #: ['9年', '4月', '每', '季度', '年底', '上半年']
+_CORE_NUM = rf"\d{_CN}十廿两半"
+_CORE_WORD = "年上下季每按逐今明去次本当这前后伊"
+# one leading character class (so the regex engine skips the text in C), then the alternatives, told apart by a
+# lookbehind on that first character
 CORE_RE = re.compile(
-    rf"[\d{_CN}十廿两半]\s*(?:年|月|日|号|季|时|点|:|天|周|星期|个|小时|分钟|工作日|交易日|[./\-~至到—–―─])"
-    r"|年[底末初内]|[上下]半年|季度|季[末底初]|每|按[年季月周日]|逐[年季月]|[今明去次本当这上下前后]年|伊始"
+    rf"[{_CORE_NUM}{_CORE_WORD}](?:(?<=[{_CORE_NUM}])\s*(?:年|月|日|号|季|时|点|:|天|周|星期|小时|分钟|工作日|交易日"
+    rf"|个\s*半?\s*(?:月|工作日|交易日|自然日|小时|钟头|星期|礼拜|周|年|季)"  # 3个工作日, not 4个方面
+    rf"|(?:-{{1,2}}|—{{1,2}}|[./~至到–―─])(?=\s*[\d{_CN}十]))"  # 2008-10-16, 6-10月; not the 1. of a heading
+    r"|(?<=年)[底末初内]|(?<=[上下])半年|(?<=季)(?:度|[末底初])|(?<=每)[一个]?(?:年|半年|季|月|周|星期|旬|日|天|工作日|个工作日)"
+    r"|(?<=按)[年季月周日]|(?<=逐)[年季月]|(?<=[今明去次本当这上下前后])年(?![度代龄级轻])|(?<=伊)始|(?<=[本这上下])一?个?月)"
 )
+
+
+def cited_year(text: str) -> int | None:
+    """The latest bracketed document-number year (``〔2014〕 [2013] （2019）``) in ``text`` – a
+    ``fallback_year`` for :func:`find_times` when a notice has neither a signing date nor its own number (a
+    notice is not older than the documents it cites).
+
+    >>> cited_year("现将《…的通知》（国发明电〔2014〕1号）转发你们，依据国办发[2013]5号"), cited_year("6月20日前")
+    (2014, None)
+    """
+    ys = [int(re.search(r"\d{4}", m.group()).group()) for m in BRACKET_YEAR_RE.finditer(text.translate(WIDTH_TABLE))]
+    return max(ys) if ys else None
+
+
 # phone numbers / long digit runs: no date inside them
 PHONE_RE = re.compile(r"(?:\d{3,4}-)?\d{7,}")
 _WIDE_RE = re.compile("[０-９：～－／．]")
+_WIDE_PAIRS = tuple(zip("０１２３４５６７８９：～－／．", "0123456789:~-/."))
+
+
+def _narrow(text: str) -> str:
+    """Full-width digits and separators → ASCII, one character for one (spans stay valid). ``str.translate``
+    walks every character in Python-level lookups; a few ``replace`` passes run in C.
+
+    >>> _narrow("２０２１年６月３０日１８：００")
+    '2021年6月30日18:00'
+    """
+    if _WIDE_RE.search(text) is None:
+        return text
+    for a, b in _WIDE_PAIRS:
+        if a in text:
+            text = text.replace(a, b)
+    return text
 
 
 def _local_mask(t: str, s: int, e: int) -> bool:
@@ -262,10 +330,7 @@ _QUARTER = {"一": 1, "二": 2, "三": 3, "四": 4, "1": 1, "2": 2, "3": 3, "4":
 
 
 def _g(m: re.Match, name: str):
-    try:
-        return m.group(name)
-    except IndexError:
-        return None
+    return m.group(name) if name in m.re.groupindex else None
 
 
 @dataclass
@@ -282,28 +347,30 @@ class _Atom:
     half: str | None = None
     ypart: str | None = None       # 底 末 初 伊始 内 (of the year)
     grain: str = "year"
+    mrel: int | None = None        # month offset from the reference month (本月 0, 下月 +1, 上月 -1)
 
     @property
-    def has_year(self) -> bool:
-        return self.year is not None or self.yrel is not None
+    def has_year(self) -> bool:  # a relative month fixes its year too
+        return self.year is not None or self.yrel is not None or self.mrel is not None
 
 
+_MREL_OFF = {"本": 0, "这": 0, "下": 1, "上": -1}
 _YREL = {"今": 0, "本": 0, "当": 0, "这": 0, "这一": 0, "明": 1, "次": 1, "下": 1, "下一": 1, "后": 2,
          "去": -1, "上": -1, "上一": -1, "前": -2}
 
 
-def _year_value(s: str, ref: date | None) -> int | None:
+def _year_value(s: str, base_year: int | None) -> int | None:
     s = "".join(s.split())
     v = cn_int(s)
     if v is None:
         return None
     if len(s) == 2:  # 98年4月 → 1998, 03年2月 → 2003: the century nearest to (and not far after) ref
-        base = (ref.year if ref else 2000)
+        base = base_year or 2000
         v = 2000 + v if 2000 + v <= base + 5 else 1900 + v
     return v
 
 
-def _read_atom(m: re.Match, p: str, ref: date | None) -> _Atom | None:
+def _read_atom(m: re.Match, p: str, base_year: int | None) -> _Atom | None:
     a = _Atom()
     if _g(m, p + "iy"):
         a.year, a.month, a.day, a.grain = int(m.group(p + "iy")), int(m.group(p + "im")), int(m.group(p + "id")), "day"
@@ -314,13 +381,18 @@ def _read_atom(m: re.Match, p: str, ref: date | None) -> _Atom | None:
 
     y = _g(m, p + "y")
     if y:
-        a.year = _year_value(y, ref)
+        a.year = _year_value(y, base_year)
     yr = _g(m, p + "yr")
     if yr:
         a.yrel, a.yrel_word = _YREL.get(yr, 0), yr
     mo = gg("m")
-    if mo:
-        a.month, a.grain = cn_int(mo), "month"
+    mr = gg("mr")
+    if mo or mr:
+        if mo:
+            a.month = cn_int(mo)
+        else:
+            a.mrel = _MREL_OFF[mr[0]]
+        a.grain = "month"
         d = gg("d")
         if d:
             a.day, a.grain = cn_int(d), "day"
@@ -339,8 +411,8 @@ def _read_atom(m: re.Match, p: str, ref: date | None) -> _Atom | None:
     yp = _g(m, p + "yp") or _g(m, p + "nyp")
     if yp:
         a.ypart = yp
-    if a.year is None and a.yrel is None and a.month is None and a.quarter is None and a.qn is None \
-            and a.half is None and a.ypart is None:
+    if a.year is None and a.yrel is None and a.month is None and a.mrel is None and a.quarter is None \
+            and a.qn is None and a.half is None and a.ypart is None:
         return None
     return a
 
@@ -403,12 +475,17 @@ def _period(a: _Atom, y: int) -> tuple[date | None, date | None, str, bool, bool
 
 
 class _Ctx:
-    """Year context of one text: the nearest preceding explicit year, the reference (signing) date."""
+    """Year context of one text: the nearest preceding explicit year, the reference (signing) date, the
+    fallback year (no ref), and the last month mentioned (for a day alone: 18日前)."""
 
-    def __init__(self, ref: date | None, roll_days: int | None):
+    def __init__(self, ref: date | None, roll_days: int | None, fallback_year: int | None = None):
         self.ref = ref
         self.roll_days = roll_days
+        self.ref_year: int | None = ref.year if ref is not None else fallback_year
         self.year: int | None = None
+        #: (end offset, year or None, month or None) of the last expression naming a month; month None after a
+        #: recurring one (每年3月…，18日前 is not a day of a known month)
+        self.month: tuple[int, int | None, int | None] | None = None
 
     def too_early(self, end: date | None) -> bool:
         return (end is not None and self.ref is not None and self.roll_days is not None
@@ -416,21 +493,30 @@ class _Ctx:
 
     def resolve(self, a: _Atom) -> tuple[int | None, bool]:
         """(year, explicit) for an atom."""
+        if a.mrel is not None:  # 本月 / 下月 / 上月: only with a reference date (a fallback year has no month)
+            if self.ref is None:
+                return None, False
+            k = self.ref.year * 12 + self.ref.month - 1 + a.mrel
+            a.month = k % 12 + 1
+            return k // 12, False
         if a.year is not None:
             return a.year, True
         if a.yrel is not None:
             if a.yrel_word == "次" and self.year is not None:
                 return self.year + 1, False
-            return (self.ref.year + a.yrel if self.ref else None), False
+            return (self.ref_year + a.yrel if self.ref_year is not None else None), False
         if self.year is not None:
             y = self.year
             if not self.too_early(_period(a, y)[1]):
                 return y, False
         if self.ref is None:
-            return None, False
+            return self.ref_year, False  # the caller's fallback year (never rolled: it has no day), or None
         y = self.ref.year
         if self.too_early(_period(a, y)[1]):
             y += 1
+            # the schedule has moved into the next year: later year-less dates follow it (2019 holiday list
+            # signed 2018-12: 2月4日 → 2019, so 10月12日 after it is 2019 too, though within 2 months of ref)
+            self.year = y
         return y, False
 
 
@@ -467,6 +553,7 @@ def _tod_value(m: re.Match, p: str) -> str | None:
 # the scanner
 
 _CLAUSE_END = "。；;！？!?\n"
+_ANCHOR_BOUND = frozenset("，。；：、（(\n")  # the dur rule's (?<=[，。；：、\s（(\n]), with str.isspace() for \s
 
 
 def _masked(s: int, e: int, masks) -> bool:
@@ -474,13 +561,18 @@ def _masked(s: int, e: int, masks) -> bool:
 
 
 def find_times(text: str, ref: date | None = None, masks=(), roll_days: int | None = ROLL_DAYS,
-               _phrase: bool = False) -> list[TimeExpr]:
+               _phrase: bool = False, fallback_year: int | None = None) -> list[TimeExpr]:
     """Every time expression in ``text``, in order, non-overlapping; spans index into ``text``.
 
     ``masks`` are (start, end) spans (document numbers) inside which nothing is read; bracketed years
     (``〔2016〕``) and phone numbers are masked too. A phrase without a year takes the nearest preceding explicit
     year of the text, else ``ref``'s year (rolled into the next year when the result would end more than
-    ``roll_days`` before ``ref``; ``roll_days=None`` never rolls).
+    ``roll_days`` before ``ref``; ``roll_days=None`` never rolls). Without ``ref``, ``fallback_year`` (the year of
+    a cited document number, of the web publish date …) stands in for the missing year and for 今年/明年 (never
+    rolled: it has no day; 本月/下月 and a day alone still need ``ref``).
+
+    >>> [str(t.end) for t in find_times("于6月20日18：00前报送", fallback_year=2014)], find_times("6月20日前")[0].end
+    (['2014-06-20'], None)
 
     >>> ts = find_times("国办发〔2019〕3号 各单位于8月18日（星期三）下午4时前报送，2700元，8家。", ref=date(2021, 8, 17))
     >>> [(t.kind, t.text, str(t.end), t.time_of_day, t.year_explicit) for t in ts]
@@ -494,10 +586,14 @@ def find_times(text: str, ref: date | None = None, masks=(), roll_days: int | No
         from ..errors import DocprocError
 
         raise DocprocError("find_times expects text (str)", got=type(text).__name__)
-    master, words, lex, first = _grammar()
-    t = text.translate(WIDTH_TABLE) if _WIDE_RE.search(text) else text
+    _parts, words, lex, first = _grammar()
+    t = _narrow(text)
     allmasks = list(masks)
-    ctx = _Ctx(ref, roll_days)
+    if fallback_year is not None and not isinstance(fallback_year, int):
+        from ..errors import DocprocError
+
+        raise DocprocError("find_times: fallback_year must be an int year", got=repr(fallback_year))
+    ctx = _Ctx(ref, roll_days, fallback_year)
     out: list[TimeExpr] = []
     cands: list[tuple[int, int, re.Match | None, str]] = []
     # cheap pre-check: only around a "core" (a number next to a time unit, 年底, 每, …) is the grammar tried,
@@ -508,10 +604,17 @@ def find_times(text: str, ref: date | None = None, masks=(), roll_days: int | No
         if c < last:
             continue
         anchored = "后" in t[max(0, c - 18):c]
-        for p in range(max(last, c - (18 if anchored else 8)), c + 1):
-            if p < c and not anchored and t[p] not in first:
+        lo = max(last, c - (18 if anchored else 8))
+        hi = c + _WINDOW
+        rx = _variant((_FROM_CH.search(t, lo, c + 1) is not None and _COMMA_CH.search(t, lo, hi) is not None,
+                       _CONN_CH.search(t, lo, hi) is not None, _REC_CH.search(t, lo, hi) is not None))
+        for p in range(lo, c + 1):
+            # an expression starts with one of `first`; only the anchor of 收到通知后5日内 starts elsewhere,
+            # and it starts right after a clause boundary
+            if p < c and t[p] not in first and not (anchored and (p == 0 or t[p - 1] in _ANCHOR_BOUND
+                                                                     or t[p - 1].isspace())):
                 continue
-            m = master.match(t, p)
+            m = rx.match(t, p)
             if m is not None and m.end() > c:
                 break
         else:
@@ -576,7 +679,7 @@ def _build(text, t, s, e, m, rule, ctx: _Ctx, lex, phrase: bool = False) -> Time
     kind_of_pre = lambda pre: ("deadline" if pre and any(pre.endswith(w) for w in lex["deadline_prepositions"])
                                else "start" if pre and any(pre.endswith(w) for w in lex["start_prepositions"]) else None)
     if rule == "R_single":
-        a = _read_atom(m, "x", ctx.ref)
+        a = _read_atom(m, "x", ctx.ref_year)
         if a is None:
             return None
         y, explicit = ctx.resolve(a)
@@ -597,17 +700,19 @@ def _build(text, t, s, e, m, rule, ctx: _Ctx, lex, phrase: bool = False) -> Time
             ctx.year = a.year  # ISO dates (2008-10-16) are page metadata, not the document's year context
         elif y is not None and a.yrel is not None:
             ctx.year = y
+        if a.month is not None:
+            ctx.month = (e, y, a.month)
         return _expr(text, s, e, kind, "single", start=st, end=en, grain=grain, time_of_day=tod,
                      year_explicit=explicit, approx=approx, clamped=clamped)
     if rule in ("R_range", "R_crange"):
         pa, pb = ("a", "b") if rule == "R_range" else ("c", "e")
-        a = _read_atom(m, pa, ctx.ref)
-        b = _read_atom(m, pb, ctx.ref)
+        a = _read_atom(m, pa, ctx.ref_year)
+        b = _read_atom(m, pb, ctx.ref_year)
         if b is None and rule == "R_range":
             b = _day_atom(m, "b2")
-            if b is None or a.month is None:
+            if b is None or (a.month is None and a.mrel is None):
                 return None
-            b.month = a.month
+            b.month, b.mrel = a.month, a.mrel
         if b is None:
             return None
         return _range(text, t, s, e, a, b, ctx, "range" if rule == "R_range" else "crange",
@@ -616,15 +721,17 @@ def _build(text, t, s, e, m, rule, ctx: _Ctx, lex, phrase: bool = False) -> Time
         if _g(m, "by1"):
             a, b = _Atom(year=int(m.group("by1"))), _Atom(year=int(m.group("by2")))
         elif _g(m, "bm1"):
-            yy = _year_value(m.group("bmy"), ctx.ref) if _g(m, "bmy") else None
+            yy = _year_value(m.group("bmy"), ctx.ref_year) if _g(m, "bmy") else None
             a = _Atom(year=yy, month=cn_int(m.group("bm1")), grain="month")
             b = _Atom(year=yy, month=cn_int(m.group("bm2")), grain="month")
         else:
-            yy = _year_value(m.group("bdy"), ctx.ref) if _g(m, "bdy") else None
+            yy = _year_value(m.group("bdy"), ctx.ref_year) if _g(m, "bdy") else None
             mo = cn_int(m.group("bdm"))
             a = _Atom(year=yy, month=mo, day=cn_int(m.group("bd1")), grain="day")
             b = _Atom(year=yy, month=mo, day=cn_int(m.group("bd2")), grain="day")
         return _range(text, t, s, e, a, b, ctx, "brange", _g(m, "bend"), None)
+    if rule == "R_dayo":
+        return _day_alone(text, t, s, e, m, ctx)
     if rule == "R_rec":
         return _recurring(text, t, s, e, m, ctx, lex)
     if rule == "R_dur":
@@ -672,7 +779,28 @@ def _range(text, t, s, e, a: _Atom, b: _Atom, ctx: _Ctx, rule, endword, tod) -> 
     year_only = a.month is None and a.quarter is None and a.half is None and b.month is None
     if a.year is not None and not (year_only) and not _in_title(t, s):
         ctx.year = b.year if b.year is not None else a.year
+    if b.month is not None:
+        ctx.month = (e, yb, b.month)
     return _expr(text, s, e, "range", rule, start=st, end=en, grain=grain, year_explicit=exa, time_of_day=tod)
+
+
+def _day_alone(text, t, s, e, m, ctx: _Ctx) -> TimeExpr | None:
+    """``18日前``: the month of the last month named in the same sentence, else (only when that is unambiguous:
+    no other month named in the text before, or the same one, and the day not before the reference day) the
+    reference month; otherwise a deadline without a date."""
+    day = cn_int(m.group("od"))
+    y = mo = None
+    mc = ctx.month
+    if mc is not None and not any(ch in _CLAUSE_END for ch in t[mc[0]:s]):
+        y, mo = mc[1], mc[2]
+    elif ctx.ref is not None and day >= ctx.ref.day and (mc is None or mc[2] == ctx.ref.month):
+        y, mo = ctx.ref.year, ctx.ref.month
+    end, clamped = None, False
+    if y is not None and mo is not None and day:
+        end = _mkdate(y, mo, day, clamp=True)
+        clamped = end is not None and end.day != day
+    return _expr(text, s, e, "deadline", "day_alone", end=end, time_of_day=_tod_value(m, "to"),
+                 year_explicit=False, clamped=clamped)
 
 
 def _recurring(text, t, s, e, m, ctx: _Ctx, lex) -> TimeExpr | None:
@@ -682,13 +810,14 @@ def _recurring(text, t, s, e, m, ctx: _Ctx, lex) -> TimeExpr | None:
         return None
     start = None
     explicit = True
-    sa = _read_atom(m, "s", ctx.ref)
+    sa = _read_atom(m, "s", ctx.ref_year)
     if sa is not None:
         y, explicit = ctx.resolve(sa)
         if y is not None:
             start = _period(sa, y)[0]
             if sa.year is not None:
                 ctx.year = sa.year
+    ctx.month = (e, None, None)
     return _expr(text, s, e, "recurring", "recurring", start=start, recurrence=rec,
                  time_of_day=_tod_value(m, "tk"), grain="time" if rec == "daily" else "day",
                  year_explicit=explicit)
@@ -752,7 +881,8 @@ def ledger_window(te: TimeExpr | None) -> tuple[date | None, date | None]:
     return None, te.end
 
 
-def parse_time(phrase: str, ref: date | None = None, roll_days: int | None = ROLL_DAYS) -> TimeExpr | None:
+def parse_time(phrase: str, ref: date | None = None, roll_days: int | None = ROLL_DAYS,
+               fallback_year: int | None = None) -> TimeExpr | None:
     """One time phrase → :class:`TimeExpr` (the first expression carrying dates, else the first one), or None.
 
     >>> t = parse_time("2013年6月~10月"); (t.kind, str(t.start), str(t.end))
@@ -766,7 +896,7 @@ def parse_time(phrase: str, ref: date | None = None, roll_days: int | None = ROL
     """
     if not isinstance(phrase, str) or not phrase.strip():
         return None
-    ts = find_times(phrase, ref=ref, roll_days=roll_days, _phrase=True)
+    ts = find_times(phrase, ref=ref, roll_days=roll_days, _phrase=True, fallback_year=fallback_year)
     if not ts:
         return None
     for x in ts:

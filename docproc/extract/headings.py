@@ -86,6 +86,22 @@ def _run_in(title: str) -> int:
     return cut if 2 <= cut <= len(title) - 3 else 0
 
 
+@lru_cache(maxsize=4096)
+def _is_sentence(title: str) -> bool:
+    """A heading "title" that is really a sentence: it opens with a unit subject followed by its predicate.
+
+    >>> _is_sentence("各市财政局应于每月"), _is_sentence("省财政厅每年对统计工作情况进行通报"), _is_sentence("市工信局")
+    (True, True, False)
+    >>> _is_sentence("加强组织领导"), _is_sentence("宣传发动")
+    (False, False)
+    """
+    if len(title) < 6:
+        return False
+    from .owners import subject_owners
+
+    return bool(subject_owners(title, at_start=True))
+
+
 @dataclass(frozen=True)
 class Heading:
     level: int            # 1..5 (一、 / （一） / 1. / （1） / 一是)
@@ -189,6 +205,9 @@ def find_headings(text: str) -> list[Heading]:
                 # 四、其他要求请各单位于3月5日前…: a title run into its text (flattened or unpunctuated)
                 title, tend = title[:cut], m.end() + cut
                 end = tend
+        if title and _is_sentence(text[m.end(): max(tend, m.end() + len(title))]):
+            # 一、各市财政局应于每月10日前报送…: a unit subject with its predicate is the item's text, not a title
+            title, tend, end, paren = "", m.end(), m.end(), None
         body = end
         if body < len(text) and text[body] in "。：:；;，,":
             body += 1

@@ -286,7 +286,7 @@ def find_owner_tags(text: str) -> list[OwnerTag]:
     return out
 
 
-_LEAD_IN = re.compile(r"^(?:请|经|今年，|同时，|此外，|另外，)")
+_LEAD_IN = re.compile(r"^(?:请|希望|望|经|今年，|同时，|此外，|另外，)")
 _BY = re.compile(r"由(?=[^，。；]{2,40})")
 _NAME_CONT = re.compile(r"部门|部[、，）)]|机构|机关|单位")
 _WITH = re.compile(r"(?:会同|联合|与|和)(?=[^，。；]{2,60})")
@@ -339,13 +339,81 @@ def _first_chain(s: str, lead: int, base: int, strong: bool = False):
         units = _unit_chain(s[lead: pm.start()], base + lead)
         if not units:
             continue
+        if len(units) == 1 and len(units[0][0]) <= 3 and units[0][0] in d["generic"] and not _STRONG.match(s, pm.start()):
+            # 国家组织药品集中采购和使用试点工作小组办公室要…: a name that opens with a generic word and a verb
+            for pm2 in d["pred_re"].finditer(s, pm.end() + 2, min(len(s), lead + 40)):
+                if _STRONG.match(s, pm2.start()) and not _false_pred(s, pm2):
+                    longer = _unit_chain(s[lead: pm2.start()], base + lead)
+                    if longer and len(longer) == 1:
+                        units, pm = longer, pm2
+                    break
         wm = _WITH_MODAL.match(s, pm.start())
         if wm:
-            more = _first_chain(s, wm.end(), base)
+            more = _first_chain(s, wm.end(), base) or (
+                leading_units(s, wm.end(), base) if s[wm.end() - 2: wm.end()] in ("会同", "联合") else None)
             if more:
                 units += more
         return units
     return None
+
+
+_LIST_SEP = "、和及与"
+_NOT_NAME_START = set("报从含向对在于把将被给由的所")
+
+
+def _extend_head(s: str, i: int, end: int, suffixes: tuple) -> int:
+    """``有关部`` → ``有关部门``, ``各区`` → ``各区政府``: a suffix word running across ``end`` or a bare head after it."""
+    for w in suffixes:
+        if len(w) < 2:
+            continue
+        for j in range(1, len(w)):
+            if s.startswith(w, end - j) and end - j + len(w) > end and looks_like_unit(s[i:end - j + len(w)]):
+                return end - j + len(w)
+    for bare in sorted(BARE, key=len, reverse=True):
+        if s.startswith(bare, end) and looks_like_unit(s[i:end + len(bare)]):
+            return end + len(bare)
+    return end
+
+
+def leading_units(s: str, pos: int, base: int = 0) -> list[tuple[str, tuple[int, int]]]:
+    """The units that open ``s[pos:]`` when no predicate word marks where they end (``会同各区政府摸清底数``,
+    ``会同有关部门组成督导组``): the shortest name ending like a unit, extended by a bare head (政府, 部门)
+    and across list separators.
+
+    >>> [u for u, _ in leading_units("会同各区政府摸清改造底数", 2)]
+    ['各区政府']
+    >>> [u for u, _ in leading_units("会同有关部门组成督导组", 2)]
+    ['有关部门']
+    >>> [u for u, _ in leading_units("会同市财政局、市税务局研究出台办法", 2)]
+    ['市财政局', '市税务局']
+    >>> leading_units("会同推进", 2)
+    []
+    """
+    d = _data()
+    out = []
+    i = pos
+    stop = min(len(s), pos + 60)
+    m = re.compile(r"[，。；,;：:]").search(s, pos, stop)
+    if m:
+        stop = m.start()
+    while i < stop:
+        end = None
+        for j in range(i + 2, min(stop, i + 24) + 1):
+            cand = s[i:j]
+            if cand.endswith(d["suffixes"]) and looks_like_unit(cand):
+                end = j
+                break
+        if end is None:
+            break
+        if s[i] in _NOT_NAME_START:
+            break
+        end = _extend_head(s, i, end, d["suffixes"])
+        out.append((s[i:end], (base + i, base + end)))
+        if end < stop and s[end] in _LIST_SEP:
+            i = end + 1
+            continue
+        break
+    return out
 
 
 # a predicate word that is really part of a longer word: 主要/重要/需要, 相应/供应, 所在/存在/正在, 由于/关于…
@@ -367,7 +435,7 @@ def _false_pred(s: str, pm: re.Match) -> bool:
     return bool((before and before in _FALSE_BEFORE.get(w, "")) or (after and len(w) == 1 and after in _FALSE_AFTER.get(w, "")))
 
 
-_INNER_PRED = re.compile(r"会同|牵头|负责|配合|参与|要|应当|进行|按照|[对将在于]")
+_INNER_PRED = re.compile(r"会同|牵头|负责|配合|参与|要|应当|进行|按照|[对将在于是]")
 
 
 def _unit_chain(s: str, base: int) -> list[tuple[str, tuple[int, int]]] | None:

@@ -84,6 +84,18 @@ def strip_parens(s: str) -> str:
     return "".join(out)
 
 
+def _balanced(s: str) -> bool:
+    depth = 0
+    for ch in s:
+        if ch in _OPEN:
+            depth += 1
+        elif ch in _CLOSE:
+            depth -= 1
+            if depth < 0:
+                return False
+    return depth == 0
+
+
 def split_top(s: str, seps: str) -> list[tuple[int, int]]:
     """Split ``s`` at any of ``seps`` outside brackets; return (start, end) of the non-empty parts.
 
@@ -121,6 +133,7 @@ class Lexicon:
     doc_types: dict = field(default_factory=dict)
     header_noise: re.Pattern | None = None
     elliptical: re.Pattern | None = None
+    inner_false: re.Pattern | None = None
 
     @classmethod
     def load(cls, directory: Path) -> "Lexicon":
@@ -140,6 +153,8 @@ class Lexicon:
         lex.header_noise = re.compile("|".join(f"(?:{p})" for p in noise)) if noise else None
         ell = read_list(d / "addressee_elliptical.txt")
         lex.elliptical = re.compile("|".join(f"(?:{p})" for p in ell)) if ell else None
+        inner = read_list(d / "org_inner_false.txt") if (d / "org_inner_false.txt").is_file() else []
+        lex.inner_false = re.compile("|".join(re.escape(w) for w in inner)) if inner else None
         lex._build()
         return lex
 
@@ -147,7 +162,7 @@ class Lexicon:
         alt = "|".join(re.escape(w) for w in self.org_suffixes)
         self._suffix_re = re.compile(f"(?:{alt})$")
         levels = "|".join(re.escape(w) for w in self.place_levels)
-        self._place_re = re.compile(f"[{CJK}]{{2,6}}?(?P<level>{levels})")
+        self._place_re = re.compile(f"[{CJK}]{{2,9}}?(?P<level>{levels})")
         self._level_chars = frozenset(w for w in self.place_levels if len(w) == 1)
         starts = "|".join(re.escape(w) for w in self.org_starts)
         self._start_re = re.compile(f"(?:{starts})")
@@ -163,15 +178,19 @@ class Lexicon:
     def place_prefix(self, s: str) -> int:
         """Length of a leading place name ``<name><level>`` (0 if none).
 
-        A one-character level (省 市 县 区 州 …) takes a 2–3 character name; the match is refused when the next
-        character is a level too (…常州|市 is no place, 常州市 is), when the name holds an organ start further in
-        (回执山东|省: the place is 山东省), or when it is a false place word (城市, 社区…).
+        A one-character level (省 市 县 区 州 …) takes a 2–3 character name (longer ones are listed in
+        org_starts.txt: 鄂尔多斯, 乌鲁木齐…); a longer level takes up to 6, or up to 9 for the ethnic names of
+        autonomous areas (…族…自治州).  The match is refused when the next character is another level word
+        (…常州|市 is no place, 常州市 is; but 宁波市|市场监督管理局 is: the level word repeats), when the name holds
+        an organ start further in (回执山东|省: the place is 山东省), or when it is a false place word (城市, 社区…).
 
         >>> lex = lexicon()
         >>> lex.place_prefix("龙岩市工业和信息化局"), lex.place_prefix("广西壮族自治区人民政府"), lex.place_prefix("城市管理局")
         (3, 7, 0)
         >>> lex.place_prefix("回执山东省核应急委员会"), lex.place_prefix("通知常州市建设局")
         (0, 0)
+        >>> lex.place_prefix("宁波市市场监督管理局"), lex.place_prefix("黔东南苗族侗族自治州人民政府")
+        (3, 10)
         """
         m = self._place_re.match(s)
         if not m:
@@ -180,7 +199,9 @@ class Lexicon:
         name = word[: len(word) - len(level)]
         if len(level) == 1 and len(name) > 3:
             return 0
-        if m.end() < len(s) and s[m.end()] in self._level_chars:
+        if len(name) > 6 and "族" not in name:
+            return 0
+        if m.end() < len(s) and s[m.end()] in self._level_chars and s[m.end()] != level:
             return 0
         if any(f in word for f in self.place_false):
             return 0
@@ -192,7 +213,16 @@ class Lexicon:
         return bool(self._start_re.match(s)) or self.place_prefix(s) > 0
 
     def is_org(self, s: str) -> bool:
-        return len(s) >= 3 and self.starts_as_org(s) and self.ends_as_org(s)
+        """Starts and ends like an organ name, and its brackets pair up (…等负责）国务院 is two pieces of text).
+
+        >>> lex = lexicon()
+        >>> lex.is_org("国网陕西省电力有限公司安全监察部(保卫部）"), lex.is_org("工业和信息化部等负责）国务院")
+        (True, False)
+        >>> lex.is_org("农业农村部负责国务院")   # a word that never stands inside a name (org_inner_false.txt)
+        False
+        """
+        return len(s) >= 3 and self.starts_as_org(s) and self.ends_as_org(s) and _balanced(s) \
+            and not (self.inner_false and self.inner_false.search(s))
 
     def doc_type(self, title: str | None) -> str | None:
         """The 文种 a title ends with (longest word of doc_types.txt), else None.

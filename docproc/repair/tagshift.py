@@ -32,6 +32,7 @@ from __future__ import annotations
 import html.entities
 import math
 import re
+from bisect import bisect_right
 from functools import lru_cache
 
 from ..model import Change
@@ -71,10 +72,13 @@ def fix(text: str, ctx) -> tuple[str, list[Change]]:
         return text, []
     scan, real_tag = _patterns()
     real = [m.span() for m in real_tag.finditer(text)] if "<" in text else []
+    starts = [a for a, _ in real]
     hits = []
     for m in scan.finditer(text):
-        if real and any(a <= m.start() < b for a, b in real):
-            continue
+        if real:  # inside a real tag (the spans do not overlap: the last one starting at or before m)
+            k = bisect_right(starts, m.start()) - 1
+            if k >= 0 and m.start() < real[k][1]:
+                continue
         hits.append(m)
     # evidence: at least one remnant explained by the byte model (or a '?' / '?entity;')
     if not any(m.group("ent") or _explain(m.group("prev")) is not None or m.group("prev") == "?" for m in hits):
@@ -112,6 +116,9 @@ class _Repair:
         self.changes: list[Change] = []
         self.out: list[str] = []  # one element per output "slot"
         self.lost: dict[int, _Lost] = {}  # slot index → lost item
+        self._base: dict[int, int] = {}  # slot index → offset in the source
+        self._doc = ""  # the document as the guessing rules see it (lost slots as LOST or their fill)
+        self._grams: tuple[set[str], dict[str, float]] | None = None
 
     # ---- phase 1: exact inversions -------------------------------------------------------------------
     def run(self) -> tuple[str, list[Change]]:
@@ -141,7 +148,6 @@ class _Repair:
 
     def _plain(self, s: str, at: int) -> None:
         self.out.extend(s)
-        self._base = getattr(self, "_base", {})
         start = len(self.out) - len(s)
         for k in range(len(s)):
             self._base[start + k] = at + k
@@ -180,14 +186,21 @@ class _Repair:
     def _guess_all(self) -> None:
         if not self.lost:
             return
+        dirty = True  # a rule filled something: the document the rules see has changed
         for i in sorted(self.lost):
             it = self.lost[i]
             if it.fill is not None:
                 continue
-            self._doc = "".join(self._slot(j) for j in range(len(self.out)))
-            self._grams = None
+            if dirty:
+                parts = list(self.out)
+                for j in self.lost:
+                    parts[j] = self._slot(j)
+                self._doc = "".join(parts)
+                self._grams = None
+            dirty = False
             for rule in (self._dup_fill, self._phrase, self._docno, self._date, self._heading, self._lm):
-                if rule(i, it):
+                if rule(i, it):  # a rule returns True exactly when it filled a slot
+                    dirty = True
                     break
 
     def _ok(self, it: _Lost, ch: str) -> bool:
@@ -325,14 +338,12 @@ class _Repair:
         if not left and not right or it.kind == "through" and it.swallowed is None and not (left and right):
             return False
         words = lexicon.words()
-        bonus = {w: _DOC_BONUS for w in self._doc_grams()}
+        bonus = self._doc_bonus()
         coll = self._collocation(i)
         scored = []
         p = len(left)
-        for x in _candidates(it.kind):
+        for x in _passing(left, right, it.kind):  # candidates some word of 2–4 chars covers
             s = left + x + right
-            if not any(s[k:k + n] in words for n in (2, 3, 4) for k in range(max(0, p - n + 1), min(p, len(s) - n) + 1)):
-                continue
             score, covered = _segment(s, p, words, bonus)
             if not covered:
                 continue
@@ -367,21 +378,29 @@ class _Repair:
     def _doc_grams(self) -> set[str]:
         """Lexicon words the document uses *as words* (not swallowed by a stronger overlapping word:
         报表 inside 申报表 does not count, 报送 in ``，报送市…`` does)."""
-        g = getattr(self, "_grams", None)
-        if g is None:
-            d, words, g = self._doc, lexicon.words(), set()
+        return self._doc_words()[0]
+
+    def _doc_bonus(self) -> dict[str, float]:
+        return self._doc_words()[1]
+
+    def _doc_words(self) -> tuple[set[str], dict[str, float]]:
+        if self._grams is None:
+            d, get, g = self._doc, lexicon.words().get, set()
+            size = len(d)
+            freq = {n: [get(d[k:k + n], 0) for k in range(size - n + 1)] for n in (2, 3, 4)}
+            f2, f3 = freq[2], freq[3]
             for n in (2, 3, 4):
-                for k in range(len(d) - n + 1):
-                    w = d[k:k + n]
-                    f = words.get(w)
-                    if not f or w in g:
+                for k, f in enumerate(freq[n]):
+                    if not f:
                         continue
-                    if any(words.get(d[a:b], 0) > f for a, b in ((k - 1, k + 1), (k - 2, k + 1), (k + n - 1, k + n + 1),
-                                                                 (k + n - 1, k + n + 2)) if a >= 0 and b <= len(d)):
+                    # a stronger word overlapping the first or the last character: d[k-1:k+1], d[k-2:k+1],
+                    # d[k+n-1:k+n+1], d[k+n-1:k+n+2]
+                    if (k >= 1 and f2[k - 1] > f or k >= 2 and f3[k - 2] > f
+                            or k + n + 1 <= size and f2[k + n - 1] > f or k + n + 2 <= size and f3[k + n - 1] > f):
                         continue
-                    g.add(w)
-            self._grams = g
-        return g
+                    g.add(d[k:k + n])
+            self._grams = g, dict.fromkeys(g, _DOC_BONUS)
+        return self._grams
 
     def _guessed(self, i: int, msg: str) -> None:
         it = self.lost[i]
@@ -543,6 +562,33 @@ def _quote_verbs() -> tuple[str, ...]:
 @lru_cache(maxsize=1)
 def _collocations() -> tuple[tuple[str, str], ...]:
     return tuple(tuple(x.split("\t")[:2]) for x in lexicon.read_list("repair_collocations.txt"))
+
+
+@lru_cache(maxsize=4096)
+def _holes(pre: str, suf: str, kind: str) -> frozenset[str]:
+    return lexicon.holes(pre, suf, among=() if pre else _candidates(kind))
+
+
+def _passing(left: str, right: str, kind: str) -> list[str]:
+    """The candidates ``x`` (:func:`_candidates`) for which some window of 2–4 characters of
+    ``left + x + right`` that contains ``x`` is a lexicon word, found by hole lookups (a prefix range of the
+    sorted word list, or dictionary membership of the candidates when ``x`` starts the window).
+
+    >>> '极' in _passing('凡积', '开展文明', 'tag'), '累' in _passing('凡积', '开展文明', 'tag')
+    (True, True)
+    >>> _passing('品牌推荐', '', 'tag')  # 推荐表, 推荐性: the other completions fail the byte constraint
+    ['性', '表']
+    """
+    p, out = len(left), set()
+    for n in (2, 3, 4):
+        for k in range(max(0, p - n + 1), min(p, p + 1 + len(right) - n) + 1):
+            out |= _holes(left[k:], right[:n - 1 - (p - k)], kind)
+    return sorted(out & _candidate_set(kind))
+
+
+@lru_cache(maxsize=2)
+def _candidate_set(kind: str) -> frozenset[str]:
+    return frozenset(_candidates(kind))
 
 
 @lru_cache(maxsize=2)

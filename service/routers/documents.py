@@ -3,9 +3,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import json
-import tempfile
-import zipfile
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, File, Form, Query, UploadFile
@@ -17,17 +14,16 @@ from docproc.pipeline import failed_document
 from .. import intake
 from ..deps import Auth, Svc
 from ..errors import ApiError, not_found
-from ..output import disposition, gold, gold_bytes, one, streamed
+from ..output import disposition, one
 from ..security import check_callback_url
-from ..store import (delete_document, document_view, find_document, get_source, list_documents, save_result,
-                     summary)
+from ..store import (MAX_OFFSET, delete_document, document_view, find_document, get_source, list_documents,
+                     save_result, summary)
 from ..models import DocumentRow
 from .jobs import _precheck, accepted, submit
 
 router = APIRouter(prefix="/documents", tags=["documents"])
-gold_router = APIRouter(tags=["review"])
 
-DocFormat = Literal["json", "md", "csv", "xlsx", "ics", "gold"]
+DocFormat = Literal["json", "md", "csv", "xlsx", "ics"]
 View = Literal["reviewed", "machine"]
 
 
@@ -108,7 +104,8 @@ def search(svc: Svc, auth: Auth,
            signed_before: Annotated[dt.date | None, Query(description="signed on or before (YYYY-MM-DD)")] = None,
            status: Literal["ok", "partial", "failed"] | None = None,
            reviewed: bool | None = None,
-           limit: Annotated[int, Query(ge=1, le=500)] = 50, offset: Annotated[int, Query(ge=0)] = 0):
+           limit: Annotated[int, Query(ge=1, le=500)] = 50,
+           offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0):
     with svc.db.session() as s:
         rows, total = list_documents(s, q=q, doc_number=doc_number, issuer=issuer,
                                      signed_after=signed_after.isoformat() if signed_after else None,
@@ -131,24 +128,7 @@ def get_document(svc: Svc, auth: Auth, doc_id: str, format: DocFormat = "json", 
         d = document_view(s, get_doc(s, doc_id), view)
     if format == "json":
         return JSONResponse(d)
-    if format == "gold":  # shared/gold format (reviewed values), for training and evaluation
-        return Response(gold_bytes(d), media_type="application/json",
-                        headers={"Content-Disposition": disposition(_stem(d) + ".json")})
     return one([d], format, _stem(d))
-
-
-@gold_router.get("/gold", summary="Reviewed documents as gold files (zip of <name>.json, shared/gold format)")
-def gold_export(svc: Svc, auth: Auth, reviewed: bool = True):
-    f = tempfile.SpooledTemporaryFile(max_size=8 << 20)
-    with svc.db.session() as s, zipfile.ZipFile(f, "w", zipfile.ZIP_DEFLATED) as zf:
-        rows, _ = list_documents(s, reviewed=True if reviewed else None, limit=None)
-        seen: set[str] = set()
-        for row in rows:
-            g = gold(document_view(s, row))
-            name = g["id"] if g["id"] not in seen else f"{g['id']}-{row.id}"
-            seen.add(name)
-            zf.writestr(f"{name}.json", json.dumps(g, ensure_ascii=False, indent=2) + "\n")
-    return streamed(f, "zip", "gold")
 
 
 def _stem(d: dict) -> str:

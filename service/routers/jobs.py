@@ -15,7 +15,7 @@ from ..jobs import cancel, check_capacity, create_job, job_view
 from ..models import DocumentRow, Job, JobItem
 from ..output import spooled, streamed
 from ..security import check_callback_url
-from ..store import document_view, iter_chunks, put_source
+from ..store import MAX_OFFSET, document_view, iter_chunks, put_source
 
 router = APIRouter(tags=["jobs"])
 
@@ -70,7 +70,8 @@ def _precheck(svc) -> None:
 
 @router.get("/jobs", summary="Recent jobs, newest first (paged)")
 def list_jobs(svc: Svc, auth: Auth, status: Literal["queued", "running", "done", "failed", "cancelled"] | None = None,
-              limit: Annotated[int, Query(ge=1, le=500)] = 50, offset: Annotated[int, Query(ge=0)] = 0):
+              limit: Annotated[int, Query(ge=1, le=500)] = 50,
+              offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0):
     with svc.db.session() as s:
         q = select(Job)
         cq = select(func.count()).select_from(Job)

@@ -10,7 +10,7 @@ from starlette.concurrency import run_in_threadpool
 
 from ..deps import Auth, Svc
 from ..output import spooled, streamed
-from ..store import MAX_PAGE, docs_for_tasks, task_feed
+from ..store import MAX_OFFSET, MAX_PAGE, docs_for_tasks, task_feed
 
 router = APIRouter(tags=["tasks"])
 
@@ -33,7 +33,7 @@ async def feed(svc: Svc, auth: Auth,
                limit: Annotated[int | None, Query(ge=1, le=EXPORT_MAX,
                                                   description=f"page size (JSON default 50, max {MAX_PAGE}; "
                                                               "files: everything)")] = None,
-               offset: Annotated[int, Query(ge=0)] = 0):
+               offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0):
     kw = dict(due_before=due_before.isoformat() if due_before else None,
               due_after=due_after.isoformat() if due_after else None, owner=owner, doc_number=doc_number,
               status=status, reviewed=reviewed, document_id=document_id, q=q)
