@@ -246,8 +246,8 @@ class _Progress:
         self.stream = stream or sys.stderr
         self.quiet = quiet
         self.tty = (not quiet) and hasattr(self.stream, "isatty") and self.stream.isatty()
-        self.every, self.last = every, 0.0
         self.t0 = time.monotonic()
+        self.every, self.last = every, self.t0  # the first line after ``every`` seconds
         self.bar = None
         if self.tty:
             from rich.console import Console

@@ -12,6 +12,7 @@ import threading
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi_offline import FastAPIOffline  # /docs and /redoc assets ship in the package: no CDN
 from starlette.concurrency import run_in_threadpool
 
 from docproc import __version__
@@ -92,7 +93,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         finally:
             await run_in_threadpool(svc.stop)
 
-    app = FastAPI(title="docproc", version=__version__, lifespan=lifespan,
+    app = FastAPIOffline(title="docproc", version=__version__, lifespan=lifespan,
                   description="Chinese official notices (公文) → clean simplified text and task ledgers. "
                               "Authenticate with `Authorization: Bearer <key>` when the service has API keys.")
     app.state.settings = settings

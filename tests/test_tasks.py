@@ -99,9 +99,9 @@ def test_dev_set_task_scores(shared, tmp_path):
         (tmp_path / gp.name).write_text(json.dumps({"tasks": [t.to_dict() for t in ts]}, ensure_ascii=False), encoding="utf-8")
         ids.append(gp.stem)
     table, _ = score.score(shared / "gold", tmp_path, set(ids))
-    assert table["task"][2] >= 0.72, table["task"]
-    assert table["task_due"][2] >= 0.88, table["task_due"]
-    assert table["task_owners"][2] >= 0.75, table["task_owners"]
+    assert table["task"][2] >= 0.77, table["task"]  # measured 0.788 (raw .txt inputs only)
+    assert table["task_due"][2] >= 0.93, table["task_due"]  # 0.950
+    assert table["task_owners"][2] >= 0.77, table["task_owners"]  # 0.785
 
 
 def test_one_task_per_actor_clause():

@@ -44,7 +44,8 @@ ARTIFACTS = ROOT / "tests" / "artifacts"
 if not (Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists()):
     pytest.skip(f"chromium/chromedriver absent ({CHROMIUM}, {CHROMEDRIVER})", allow_module_level=True)
 webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is not installed")
-from selenium.common.exceptions import TimeoutException  # noqa: E402
+from selenium.common.exceptions import (NoSuchElementException, StaleElementReferenceException,  # noqa: E402
+                                        TimeoutException)
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
@@ -115,7 +116,8 @@ def shot(driver, name: str) -> Path:
 
 def wait(driver, cond, timeout: float = 30, msg: str = ""):
     try:
-        return WebDriverWait(driver, timeout, poll_frequency=0.1).until(cond)
+        return WebDriverWait(driver, timeout, poll_frequency=0.1,
+                             ignored_exceptions=(NoSuchElementException, StaleElementReferenceException)).until(cond)
     except TimeoutException:
         shot(driver, "failure")
         logs = driver.execute_script("return document.body.innerText.slice(0, 3000)")
@@ -219,7 +221,8 @@ def test_upload_review_correct_export(server, driver, downloads):
     dropped = [(damaged.name, damaged.read_bytes())] if damaged.exists() else []
     dropped.append(("扫描照片.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 64))
     drop_files(driver, dropped)
-    shot(driver, "02a_upload_running")  # whatever state the jobs are in right now (live counters)
+    wait(driver, lambda d: d.find_elements(By.CSS_SELECTOR, "#jobs .job[data-job-id] .job-counts"), msg="a job accepted")
+    shot(driver, "02a_upload_running")  # the jobs as they are now: live counters (done/total, failures)
     # an archive the service refuses whole: the error names it
     bad = io.BytesIO()
     with zipfile.ZipFile(bad, "w") as zf:

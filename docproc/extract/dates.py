@@ -17,12 +17,12 @@ come from ``models/patterns/time_lexicon.json``); all matching runs on a width-n
 """
 from __future__ import annotations
 
-import calendar
 import json
+from bisect import bisect_left
 import re
-from dataclasses import dataclass, replace
+from dataclasses import MISSING, dataclass, fields, replace
 from datetime import date, timedelta
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 
 from .numerals import CN_DIGIT_CLASS, WIDTH_TABLE, cn_int
@@ -157,7 +157,8 @@ def _grammar():
     # characters an expression can start with (before its core): numerals, prefixes, 今明去…, 上午/下午 …
     first = set("0123456789" + _CN + "十廿两半百每按逐今明去次本当这上下前后第首年自从由中晚早凌傍夜（(")
     first.update(w[0] for w in lex["modal_prefixes"] + lex["prepositions"])
-    return parts, words, lex, frozenset(first)
+    first_re = re.compile("[" + "".join(re.escape(ch) for ch in sorted(first)) + "]")
+    return parts, words, lex, frozenset(first), first_re
 
 
 #: the rules of the grammar, in priority order (the first alternative that matches at a position wins)
@@ -171,6 +172,7 @@ _CONN_CH = re.compile(r"[至到~〜\-—–―─]")
 _REC_CH = re.compile(r"[每按逐]")
 _COMMA_CH = re.compile(r"[，,]")
 _FROM_CH = re.compile(r"[自从]")
+_SPECIAL_CH = re.compile(r"[至到~〜\-—–―─每按逐自从]")
 _VARIANTS: dict[tuple[bool, bool, bool], re.Pattern] = {}
 
 
@@ -188,18 +190,25 @@ def _variant(key: tuple[bool, bool, bool]) -> re.Pattern:
 
 # bracketed years of document numbers: 〔2016〕 [2020] （2019） 【2018】 ﹝2017﹞ – never dates
 BRACKET_YEAR_RE = re.compile(r"[〔\[［【﹝(（]\s*(?:19|20)\d\d\s*[〕\]］】﹞)）]")
-#: where a time expression can be: a numeral next to a time unit or separator, or a period word
-#:
-#: >>> [m.group() for m in CORE_RE.finditer("于2019年4月底前，每季度末；年底；8家；上半年")]
-#: ['9年', '4月', '每', '季度', '年底', '上半年']
-_CORE_NUM = rf"\d{_CN}十廿两半"
+_CORE_NUM = rf"0-9{_CN}十廿两半"  # ASCII digits (the text is width-normalised): a Unicode \d class is slower
 _CORE_WORD = "年上下季每按逐今明去次本当这前后伊"
+
+def _cores(text: str) -> list[str]:
+    """Where a time expression can be: a numeral next to a time unit or connector, or a period word.
+
+    >>> _cores("于2019年4月底前，每季度末；年底；8家；上半年；3个工作日；4个方面；1.总则；2021--2023年；〔2019〕8号")
+    ['9年', '4月', '每季', '年底', '上半年', '3个工作日', '1--', '3年', '8号']
+    """
+    return [m.group() for m in CORE_RE.finditer(text)]
+
+
 # one leading character class (so the regex engine skips the text in C), then the alternatives, told apart by a
 # lookbehind on that first character
 CORE_RE = re.compile(
     rf"[{_CORE_NUM}{_CORE_WORD}](?:(?<=[{_CORE_NUM}])\s*(?:年|月|日|号|季|时|点|:|天|周|星期|小时|分钟|工作日|交易日"
     rf"|个\s*半?\s*(?:月|工作日|交易日|自然日|小时|钟头|星期|礼拜|周|年|季)"  # 3个工作日, not 4个方面
-    rf"|(?:-{{1,2}}|—{{1,2}}|[./~至到–―─])(?=\s*[\d{_CN}十]))"  # 2008-10-16, 6-10月; not the 1. of a heading
+    rf"|(?:-{{1,2}}|—{{1,2}}|[~至到–―─])(?=\s*[\d{_CN}十])"  # 2008-10-16, 6-10月, 2018--2022年
+    r"|(?<=(?:19|20)\d\d)[./](?=\d))"  # 2009.7.15, 2009/7/15; not the 1. of a heading, not 3.5米
     r"|(?<=年)[底末初内]|(?<=[上下])半年|(?<=季)(?:度|[末底初])|(?<=每)[一个]?(?:年|半年|季|月|周|星期|旬|日|天|工作日|个工作日)"
     r"|(?<=按)[年季月周日]|(?<=逐)[年季月]|(?<=[今明去次本当这上下前后])年(?![度代龄级轻])|(?<=伊)始|(?<=[本这上下])一?个?月)"
 )
@@ -219,6 +228,7 @@ def cited_year(text: str) -> int | None:
 
 # phone numbers / long digit runs: no date inside them
 PHONE_RE = re.compile(r"(?:\d{3,4}-)?\d{7,}")
+_MASKISH_RE = re.compile(r"[〔\[［【﹝(（]\s*(?:19|20)\d\d\s*[〕\]］】﹞)）]|\d{7}")
 _WIDE_RE = re.compile("[０-９：～－／．]")
 _WIDE_PAIRS = tuple(zip("０１２３４５６７８９：～－／．", "0123456789:~-/."))
 
@@ -245,6 +255,8 @@ def _local_mask(t: str, s: int, e: int) -> bool:
     (True, True, False)
     """
     lo = max(0, s - 14)
+    if _MASKISH_RE.search(t, lo, e + 14) is None:  # one cheap look first: no bracket year, no 7-digit run
+        return False
     w = t[lo:e + 14]
     for rx in (BRACKET_YEAR_RE, PHONE_RE):
         for m in rx.finditer(w):
@@ -264,7 +276,7 @@ FULL_DATE_RE = re.compile(
 def _mkdate(y: int, m: int, d: int, clamp: bool = False) -> date | None:
     if not (1 <= m <= 12) or d < 1 or not (1 <= y <= 9999):
         return None
-    last = calendar.monthrange(y, m)[1]
+    last = _mdays(y, m)
     if d > last:
         if not clamp or d > 31:
             return None
@@ -272,8 +284,18 @@ def _mkdate(y: int, m: int, d: int, clamp: bool = False) -> date | None:
     return date(y, m, d)
 
 
+_MDAYS = (0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+def _mdays(y: int, m: int) -> int:
+    """Days in month ``m`` of year ``y`` (calendar.monthrange without its weekday computation)."""
+    if m == 2 and y % 4 == 0 and (y % 100 != 0 or y % 400 == 0):
+        return 29
+    return _MDAYS[m]
+
+
 def _month_end(y: int, m: int) -> date:
-    return date(y, m, calendar.monthrange(y, m)[1])
+    return date(y, m, _mdays(y, m))
 
 
 def _full_date(m: re.Match, clamp: bool = False) -> date | None:
@@ -360,7 +382,8 @@ _YREL = {"今": 0, "本": 0, "当": 0, "这": 0, "这一": 0, "明": 1, "次": 1
 
 
 def _year_value(s: str, base_year: int | None) -> int | None:
-    s = "".join(s.split())
+    if not (s.isascii() and s.isdigit()):
+        s = "".join(s.split())
     v = cn_int(s)
     if v is None:
         return None
@@ -370,45 +393,51 @@ def _year_value(s: str, base_year: int | None) -> int | None:
     return v
 
 
+_ATOM_GROUPS = ("iy", "im", "id", "y", "yr", "m", "nm", "mr", "nmr", "d", "nd", "mp", "nmp", "q", "nq", "q1", "nq1",
+                "qp", "nqp", "qn", "nqn", "h", "nh", "yp", "nyp")
+
+
+@lru_cache(maxsize=None)
+def _atom_names(p: str) -> tuple[str, ...]:
+    return tuple(p + n for n in _ATOM_GROUPS)
+
+
 def _read_atom(m: re.Match, p: str, base_year: int | None) -> _Atom | None:
+    # one m.group(*names) call (C) instead of ~25 lookups; every name exists when the atom's rule is in the pattern
+    (iy, im, id_, y, yr, m1, m2, mr1, mr2, d1, d2, mp1, mp2, q1_, q2_, f1, f2, qp1, qp2, qn1, qn2, h1, h2, yp1, yp2) = \
+        m.group(*_atom_names(p))
     a = _Atom()
-    if _g(m, p + "iy"):
-        a.year, a.month, a.day, a.grain = int(m.group(p + "iy")), int(m.group(p + "im")), int(m.group(p + "id")), "day"
+    if iy:
+        a.year, a.month, a.day, a.grain = int(iy), int(im), int(id_), "day"
         return a
-
-    def gg(name):
-        return _g(m, p + name) or _g(m, p + "n" + name)
-
-    y = _g(m, p + "y")
     if y:
         a.year = _year_value(y, base_year)
-    yr = _g(m, p + "yr")
     if yr:
         a.yrel, a.yrel_word = _YREL.get(yr, 0), yr
-    mo = gg("m")
-    mr = gg("mr")
+    mo = m1 or m2
+    mr = mr1 or mr2
     if mo or mr:
         if mo:
             a.month = cn_int(mo)
         else:
             a.mrel = _MREL_OFF[mr[0]]
         a.grain = "month"
-        d = gg("d")
+        d = d1 or d2
         if d:
             a.day, a.grain = cn_int(d), "day"
-        mp = gg("mp")
+        mp = mp1 or mp2
         if mp:
             a.part = mp.lstrip("月")
             a.grain = "xun" if "旬" in mp else ("day" if a.part in ("底", "末") else "month")
-    q, q1, qn = gg("q"), gg("q1"), gg("qn")
+    q, q1, qn = q1_ or q2_, f1 or f2, qn1 or qn2
     if q or q1:
-        a.quarter, a.qpart, a.grain = _QUARTER[q or q1], gg("qp"), "quarter"
+        a.quarter, a.qpart, a.grain = _QUARTER[q or q1], qp1 or qp2, "quarter"
     if qn:
         a.qn, a.grain = _QUARTER[qn], "quarter"
-    h = gg("h")
+    h = h1 or h2
     if h:
         a.half, a.grain = h, "half"
-    yp = _g(m, p + "yp") or _g(m, p + "nyp")
+    yp = yp1 or yp2
     if yp:
         a.ypart = yp
     if a.year is None and a.yrel is None and a.month is None and a.mrel is None and a.quarter is None \
@@ -434,7 +463,7 @@ def _period(a: _Atom, y: int) -> tuple[date | None, date | None, str, bool, bool
             d = _mkdate(y, mo, a.day, clamp=True)
             if d is None:
                 return None, None, "day", False, False
-            return d, d, "day", False, a.day > calendar.monthrange(y, mo)[1]
+            return d, d, "day", False, a.day > _mdays(y, mo)
         last = _month_end(y, mo)
         if a.part in ("上旬",):
             return date(y, mo, 1), date(y, mo, 10), "xun", False, False
@@ -486,6 +515,7 @@ class _Ctx:
         #: (end offset, year or None, month or None) of the last expression naming a month; month None after a
         #: recurring one (每年3月…，18日前 is not a day of a known month)
         self.month: tuple[int, int | None, int | None] | None = None
+        self.titles: tuple[list[int], list[int]] | None = None  # positions of 《 and 》 (see _in_title)
 
     def too_early(self, end: date | None) -> bool:
         return (end is not None and self.ref is not None and self.roll_days is not None
@@ -520,24 +550,30 @@ class _Ctx:
         return y, False
 
 
+@lru_cache(maxsize=None)
+def _tod_names(p: str) -> tuple[str, ...]:
+    return tuple(p + n for n in ("ap", "hh", "mi", "hc", "half", "qk", "mc"))
+
+
 def _tod_value(m: re.Match, p: str) -> str | None:
-    ap = _g(m, p + "ap")
-    hh = _g(m, p + "hh")
+    names = _tod_names(p)
+    if names[0] not in m.re.groupindex:
+        return None
+    ap, hh, mi_, hc, half, qk, mc = m.group(*names)
+    if hh is None and hc is None:
+        return None
     if hh is not None:
-        h, mi = int(hh), int(m.group(p + "mi"))
+        h, mi = int(hh), int(mi_)
     else:
-        hc = _g(m, p + "hc")
-        if hc is None:
-            return None
         h = cn_int(hc)
         if h is None:
             return None
-        if _g(m, p + "half"):
+        if half:
             mi = 30
-        elif _g(m, p + "qk"):
-            mi = 15 * cn_int(m.group(p + "qk"))
-        elif _g(m, p + "mc"):
-            mi = cn_int(m.group(p + "mc")) or 0
+        elif qk:
+            mi = 15 * cn_int(qk)
+        elif mc:
+            mi = cn_int(mc) or 0
         else:
             mi = 0
     if ap in ("下午", "晚上", "傍晚", "今晚", "当晚", "晚", "夜里", "夜间") and h < 12:
@@ -553,6 +589,12 @@ def _tod_value(m: re.Match, p: str) -> str | None:
 # the scanner
 
 _CLAUSE_END = "。；;！？!?\n"
+_CLAUSE_END_RE = re.compile("[。；;！？!?\n]")
+
+
+def _same_clause(t: str, a: int, b: int) -> bool:
+    """No sentence end in t[a:b] (one C-level search, not a Python loop over a long gap)."""
+    return _CLAUSE_END_RE.search(t, a, b) is None
 _ANCHOR_BOUND = frozenset("，。；：、（(\n")  # the dur rule's (?<=[，。；：、\s（(\n]), with str.isspace() for \s
 
 
@@ -586,7 +628,7 @@ def find_times(text: str, ref: date | None = None, masks=(), roll_days: int | No
         from ..errors import DocprocError
 
         raise DocprocError("find_times expects text (str)", got=type(text).__name__)
-    _parts, words, lex, first = _grammar()
+    _parts, words, lex, first, first_re = _grammar()
     t = _narrow(text)
     allmasks = list(masks)
     if fallback_year is not None and not isinstance(fallback_year, int):
@@ -603,21 +645,42 @@ def find_times(text: str, ref: date | None = None, masks=(), roll_days: int | No
         c = cm.start()
         if c < last:
             continue
-        anchored = "后" in t[max(0, c - 18):c]
+        if cm.group()[-1] == "号" and t[c].isdigit():  # 〔2019〕128号 is a document number, not a day
+            k = c
+            while k > 0 and t[k - 1].isdigit():
+                k -= 1
+            if c - k >= 2 or (k > 0 and t[k - 1] in "〕]）)】﹞"):
+                continue
+        anchored = t.find("后", max(0, c - 18), c) >= 0
         lo = max(last, c - (18 if anchored else 8))
         hi = c + _WINDOW
-        rx = _variant((_FROM_CH.search(t, lo, c + 1) is not None and _COMMA_CH.search(t, lo, hi) is not None,
-                       _CONN_CH.search(t, lo, hi) is not None, _REC_CH.search(t, lo, hi) is not None))
-        for p in range(lo, c + 1):
-            # an expression starts with one of `first`; only the anchor of 收到通知后5日内 starts elsewhere,
-            # and it starts right after a clause boundary
-            if p < c and t[p] not in first and not (anchored and (p == 0 or t[p - 1] in _ANCHOR_BOUND
-                                                                     or t[p - 1].isspace())):
-                continue
-            m = rx.match(t, p)
-            if m is not None and m.end() > c:
-                break
+        if _SPECIAL_CH.search(t, lo, hi) is None:  # the common case: no connector, no 每, no 自/从
+            rx = _variant((False, False, False))
         else:
+            rx = _variant((_FROM_CH.search(t, lo, c + 1) is not None and _COMMA_CH.search(t, lo, hi) is not None,
+                           _CONN_CH.search(t, lo, hi) is not None, _REC_CH.search(t, lo, hi) is not None))
+        m = None
+        if anchored:
+            for p in range(lo, c + 1):
+                # an expression starts with one of `first`; only the anchor of 收到通知后5日内 starts elsewhere,
+                # and it starts right after a clause boundary
+                if p < c and t[p] not in first and not (p == 0 or t[p - 1] in _ANCHOR_BOUND or t[p - 1].isspace()):
+                    continue
+                m = rx.match(t, p)
+                if m is not None and m.end() > c:
+                    break
+                m = None
+        else:
+            p = lo
+            while True:  # the positions of `first` characters in [lo, c), then the core itself
+                if p < c:
+                    fm = first_re.search(t, p, c)
+                    p = fm.start() if fm is not None else c
+                m = rx.match(t, p)
+                if (m is not None and m.end() > c) or p >= c:
+                    break
+                p += 1
+        if m is None or m.end() <= c:
             continue
         cands.append((m.start(), m.end(), m, m.lastgroup))
         last = m.end()
@@ -641,11 +704,11 @@ def find_times(text: str, ref: date | None = None, masks=(), roll_days: int | No
             continue
         # 在每年7月30日前…、11月30日前… : a later date of the same shape in the same clause inherits 每年
         if (last_rec is not None and te.kind in ("deadline", "point") and not te.year_explicit
-                and not any(ch in _CLAUSE_END for ch in t[last_rec.span[1]:s]) and _same_shape(last_rec, te, m)):
+                and _same_clause(t, last_rec.span[1], s) and _same_shape(last_rec, te, m)):
             te = replace(te, kind="recurring", recurrence=last_rec.recurrence, start=last_rec.start,
                          end=None, rule=te.rule + "+inherit")
         if te.kind == "recurring" and te.start is None and last_from is not None \
-                and not any(ch in _CLAUSE_END for ch in t[last_from.span[1]:s]):
+                and _same_clause(t, last_from.span[1], s):
             te = replace(te, start=last_from.start, year_explicit=last_from.year_explicit)
         if te.kind == "range" and te.end is None and te.start is not None:
             last_from = te
@@ -666,8 +729,34 @@ def _same_shape(rec: TimeExpr, te: TimeExpr, m) -> bool:
     return False
 
 
+_TE_DEFAULTS = {f.name: f.default for f in fields(TimeExpr) if f.default is not MISSING}
+
+
 def _expr(text, s, e, kind, rule, **kw) -> TimeExpr:
-    return TimeExpr(kind=kind, text=text[s:e], span=(s, e), rule=rule, **kw)
+    # the hot path builds a TimeExpr without the frozen dataclass __init__ (one object.__setattr__ per field);
+    # same fields, defaults and values – TimeExpr(...) and dataclasses.replace() work as usual
+    te = object.__new__(TimeExpr)
+    d = te.__dict__
+    d.update(_TE_DEFAULTS)
+    d.update(kw, kind=kind, text=text[s:e], span=(s, e), rule=rule)
+    return te
+
+
+@lru_cache(maxsize=1)
+def _prep_kinds() -> tuple[tuple[str, ...], tuple[str, ...]]:
+    lex = _lexicon()
+    return tuple(lex["deadline_prepositions"]), tuple(lex["start_prepositions"])
+
+
+def _kind_of_pre(lex, pre: str | None) -> str | None:
+    if not pre:
+        return None
+    dl, st = _prep_kinds()
+    if pre.endswith(dl):
+        return "deadline"
+    if pre.endswith(st):
+        return "start"
+    return None
 
 
 def _build(text, t, s, e, m, rule, ctx: _Ctx, lex, phrase: bool = False) -> TimeExpr | None:
@@ -676,8 +765,7 @@ def _build(text, t, s, e, m, rule, ctx: _Ctx, lex, phrase: bool = False) -> Time
         if w in lex["start_now_words"]:
             return _expr(text, s, e, "range", "word", start=ctx.ref, year_explicit=False, relative=w)
         return _expr(text, s, e, "relative", "word", relative=w, grain="time", year_explicit=False)
-    kind_of_pre = lambda pre: ("deadline" if pre and any(pre.endswith(w) for w in lex["deadline_prepositions"])
-                               else "start" if pre and any(pre.endswith(w) for w in lex["start_prepositions"]) else None)
+    kind_of_pre = partial(_kind_of_pre, lex)
     if rule == "R_single":
         a = _read_atom(m, "x", ctx.ref_year)
         if a is None:
@@ -688,15 +776,16 @@ def _build(text, t, s, e, m, rule, ctx: _Ctx, lex, phrase: bool = False) -> Time
         if y is not None:
             st, en, grain, approx, clamped = _period(a, y)
         tod = _tod_value(m, "tx")
-        suf = _g(m, "ssuf") or ""
-        pk = kind_of_pre(_g(m, "spre"))
+        suf, spre, xiy = m.group("ssuf", "spre", "xiy")
+        suf = suf or ""
+        pk = kind_of_pre(spre)
         if suf in ("前", "之前", "以前", "为止", "止") or pk == "deadline" or (a.ypart == "内" and not a.month):
             kind, st = "deadline", None
         elif suf in ("起", "开始", "以来", "以后", "之后") or pk == "start":
             kind, en = "range", None
         else:
             kind = "point"
-        if explicit and a.year is not None and not _g(m, "xiy") and not _in_title(t, s):
+        if explicit and a.year is not None and not xiy and not _in_title(t, s, ctx):
             ctx.year = a.year  # ISO dates (2008-10-16) are page metadata, not the document's year context
         elif y is not None and a.yrel is not None:
             ctx.year = y
@@ -749,9 +838,27 @@ def _build(text, t, s, e, m, rule, ctx: _Ctx, lex, phrase: bool = False) -> Time
     return None
 
 
-def _in_title(t: str, s: int) -> bool:
-    """Inside a 《…》 title or directly in parentheses (plan periods such as （2021-2023年））."""
-    return t.rfind("《", 0, s) > t.rfind("》", 0, s)
+_OPEN_TITLE, _CLOSE_TITLE = re.compile("《"), re.compile("》")
+
+
+def _in_title(t: str, s: int, ctx: "_Ctx | None" = None) -> bool:
+    """Inside a 《…》 title: the last 《 before ``s`` comes after the last 》 (positions found once per text).
+
+    >>> _in_title("《规划（2021年）》2022年", 4), _in_title("《规划（2021年）》2022年", 12)
+    (True, False)
+    """
+    if ctx is None:
+        return t.rfind("《", 0, s) > t.rfind("》", 0, s)
+    if ctx.titles is None:
+        ctx.titles = ([m.start() for m in _OPEN_TITLE.finditer(t)], [m.start() for m in _CLOSE_TITLE.finditer(t)])
+    opens, closes = ctx.titles
+    if not opens:
+        return False
+    k = bisect_left(opens, s)
+    if k == 0:
+        return False
+    j = bisect_left(closes, s)
+    return opens[k - 1] > (closes[j - 1] if j else -1)
 
 
 def _range(text, t, s, e, a: _Atom, b: _Atom, ctx: _Ctx, rule, endword, tod) -> TimeExpr | None:
@@ -777,7 +884,7 @@ def _range(text, t, s, e, a: _Atom, b: _Atom, ctx: _Ctx, rule, endword, tod) -> 
             en = _period(b, yb + 1)[1]
         grain = a.grain if a.grain == b.grain else "day"
     year_only = a.month is None and a.quarter is None and a.half is None and b.month is None
-    if a.year is not None and not (year_only) and not _in_title(t, s):
+    if a.year is not None and not (year_only) and not _in_title(t, s, ctx):
         ctx.year = b.year if b.year is not None else a.year
     if b.month is not None:
         ctx.month = (e, yb, b.month)
@@ -791,7 +898,7 @@ def _day_alone(text, t, s, e, m, ctx: _Ctx) -> TimeExpr | None:
     day = cn_int(m.group("od"))
     y = mo = None
     mc = ctx.month
-    if mc is not None and not any(ch in _CLAUSE_END for ch in t[mc[0]:s]):
+    if mc is not None and _same_clause(t, mc[0], s):
         y, mo = mc[1], mc[2]
     elif ctx.ref is not None and day >= ctx.ref.day and (mc is None or mc[2] == ctx.ref.month):
         y, mo = ctx.ref.year, ctx.ref.month

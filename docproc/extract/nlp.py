@@ -44,6 +44,18 @@ for _ext in ("notice", "times", "tasks", "doc_numbers", "meta"):
 CONFIG = "docproc_zh/config.cfg"
 
 
+def doc_text(doc: Doc) -> str:
+    """``doc.text``, computed once per Doc: spaCy rebuilds it from every (one-character) token on each access,
+    which cost more than the notice component itself."""
+    t = doc.user_data.get(_TEXT_KEY)
+    if t is None:
+        t = doc.user_data[_TEXT_KEY] = doc.text
+    return t
+
+
+_TEXT_KEY = "docproc_text"
+
+
 def _set_spans(doc: Doc, key: str, spans, label: str) -> None:
     out = []
     for s, e in spans:
@@ -58,7 +70,7 @@ def make_docnos(nlp, name):
     from .docno import find_doc_numbers
 
     def component(doc: Doc) -> Doc:
-        found = find_doc_numbers(doc.text)
+        found = find_doc_numbers(doc_text(doc))
         doc._.doc_numbers = found
         _set_spans(doc, "doc_number", [d.span for d in found], "DOC_NUMBER")
         return doc
@@ -79,7 +91,7 @@ class NoticeComponent:
 
         labels = [(sp.label_, sp.start_char, sp.end_char) for sp in doc.spans.get("labels", [])] \
             if "labels" in doc.spans else None
-        doc._.notice = extract_notice(doc.text, doc._.meta or {}, doc._.doc_numbers, labels, self.lexicon)
+        doc._.notice = extract_notice(doc_text(doc), doc._.meta or {}, doc._.doc_numbers, labels, self.lexicon)
         return doc
 
     def to_disk(self, path, exclude=tuple()):
@@ -111,7 +123,7 @@ def make_times(nlp, name):
         if notice is not None and notice.signed_date:
             ref = date.fromisoformat(notice.signed_date)
         masks = [d.span for d in (doc._.doc_numbers or [])]
-        times = find_times(doc.text, ref=ref, masks=masks)
+        times = find_times(doc_text(doc), ref=ref, masks=masks)
         doc._.times = times
         _set_spans(doc, "time", [t.span for t in times], "TIME")
         return doc
@@ -124,7 +136,7 @@ def make_tasks(nlp, name):
     from ..tasks import extract_tasks
 
     def component(doc: Doc) -> Doc:
-        doc._.tasks = extract_tasks(doc.text, doc._.notice, doc._.times or [])
+        doc._.tasks = extract_tasks(doc_text(doc), doc._.notice, doc._.times or [])
         return doc
 
     return component
@@ -155,6 +167,7 @@ def run_pipeline(text: str, meta: dict | None = None):
     """Run every component on ``text``; return (notice, tasks)."""
     nlp = load_pipeline()
     doc = nlp.make_doc(text)
+    doc.user_data[_TEXT_KEY] = text  # spaCy tokenisation is lossless: doc.text == text
     doc._.meta = meta or {}
     for _, proc in nlp.pipeline:
         doc = proc(doc)

@@ -36,6 +36,8 @@ CN_NUM_CLASS = CN_DIGIT_CLASS + "十百千廿卅"
 
 def cn_int(s: str) -> int | None:
     """Integer value of a numeral string (digits read positionally, or with 十/百/千 units)."""
+    if s.isascii() and s.isdigit():  # the common case, without the loops below
+        return int(s)
     s = "".join(ch for ch in s if not ch.isspace())
     if not s:
         return None

@@ -46,6 +46,7 @@ from ..errors import DocprocError
 
 CJK = "\u4e00-\u9fff"
 _OPEN, _CLOSE = "（(〔[【", "）)〕]】"
+_ANY_BRACKET = re.compile("[" + re.escape(_OPEN + _CLOSE) + "]")
 
 
 def models_dir() -> Path:
@@ -73,6 +74,8 @@ def strip_parens(s: str) -> str:
     >>> strip_parens("各县（市、区）工信科技局"), strip_parens("安全监察部(保卫部）")
     ('各县工信科技局', '安全监察部')
     """
+    if not _ANY_BRACKET.search(s):
+        return s
     out, depth = [], 0
     for ch in s:
         if ch in _OPEN:
@@ -161,6 +164,7 @@ class Lexicon:
     def _build(self) -> None:
         alt = "|".join(re.escape(w) for w in self.org_suffixes)
         self._suffix_re = re.compile(f"(?:{alt})$")
+        self._suffix_at = re.compile(f"(?:{alt})")  # longest first: the longest suffix word starting at a spot
         levels = "|".join(re.escape(w) for w in self.place_levels)
         self._place_re = re.compile(f"[{CJK}]{{2,9}}?(?P<level>{levels})")
         self._level_chars = frozenset(w for w in self.place_levels if len(w) == 1)
@@ -173,7 +177,7 @@ class Lexicon:
     # --- single names -------------------------------------------------------------------------------
     def ends_as_org(self, s: str) -> bool:
         core = strip_parens(s)
-        return bool(core) and self._suffix_re.search(core) is not None
+        return bool(core) and core.endswith(self.org_suffixes)
 
     def place_prefix(self, s: str) -> int:
         """Length of a leading place name ``<name><level>`` (0 if none).
@@ -278,9 +282,9 @@ class Lexicon:
     def _splits_suffix(self, s: str, i: int) -> bool:
         """True if a suffix word runs across position i (…办|公厅… is no boundary)."""
         for j in range(max(0, i - self._max_suffix + 1), i):
-            for w in self.org_suffixes:
-                if j + len(w) > i and s.startswith(w, j):
-                    return True
+            m = self._suffix_at.match(s, j)
+            if m and m.end() > i:
+                return True
         return False
 
     def org_tail(self, run: str, breaks=()) -> tuple[int, list[str]] | None:

@@ -33,6 +33,7 @@ import html.entities
 import math
 import re
 from bisect import bisect_right
+from collections import Counter
 from functools import lru_cache
 
 from ..model import Change
@@ -118,7 +119,7 @@ class _Repair:
         self.lost: dict[int, _Lost] = {}  # slot index → lost item
         self._base: dict[int, int] = {}  # slot index → offset in the source
         self._doc = ""  # the document as the guessing rules see it (lost slots as LOST or their fill)
-        self._grams: tuple[set[str], dict[str, float]] | None = None
+        self._grams: tuple[str, Counter, dict[str, float]] | None = None  # (doc, word counts, bonus)
 
     # ---- phase 1: exact inversions -------------------------------------------------------------------
     def run(self) -> tuple[str, list[Change]]:
@@ -196,7 +197,6 @@ class _Repair:
                 for j in self.lost:
                     parts[j] = self._slot(j)
                 self._doc = "".join(parts)
-                self._grams = None
             dirty = False
             for rule in (self._dup_fill, self._phrase, self._docno, self._date, self._heading, self._lm):
                 if rule(i, it):  # a rule returns True exactly when it filled a slot
@@ -229,6 +229,10 @@ class _Repair:
                 else:
                     pat.append(re.escape(ch))
             else:
+                # a match elsewhere needs the longest literal piece at a second place: skip the regex if absent
+                piece = max((left + LOST + right).split(LOST), key=len)
+                if self._doc.find(piece, self._doc.find(piece) + 1) < 0:
+                    continue
                 rx = re.compile("".join(pat))
                 found = {m.groups() for m in rx.finditer(self._doc)}
                 if len(found) == 1:
@@ -375,32 +379,31 @@ class _Repair:
                 out.add(noun)
         return out
 
-    def _doc_grams(self) -> set[str]:
+    def _doc_grams(self):
         """Lexicon words the document uses *as words* (not swallowed by a stronger overlapping word:
         报表 inside 申报表 does not count, 报送 in ``，报送市…`` does)."""
-        return self._doc_words()[0]
+        return self._doc_bonus().keys()
 
     def _doc_bonus(self) -> dict[str, float]:
-        return self._doc_words()[1]
-
-    def _doc_words(self) -> tuple[set[str], dict[str, float]]:
+        """:meth:`_doc_grams` as ``word -> _DOC_BONUS``.  Kept up to date incrementally: after a fill only the
+        n-gram windows near the changed stretch of the document are re-read (:func:`_doc_words`)."""
+        d = self._doc
         if self._grams is None:
-            d, get, g = self._doc, lexicon.words().get, set()
-            size = len(d)
-            freq = {n: [get(d[k:k + n], 0) for k in range(size - n + 1)] for n in (2, 3, 4)}
-            f2, f3 = freq[2], freq[3]
-            for n in (2, 3, 4):
-                for k, f in enumerate(freq[n]):
-                    if not f:
-                        continue
-                    # a stronger word overlapping the first or the last character: d[k-1:k+1], d[k-2:k+1],
-                    # d[k+n-1:k+n+1], d[k+n-1:k+n+2]
-                    if (k >= 1 and f2[k - 1] > f or k >= 2 and f3[k - 2] > f
-                            or k + n + 1 <= size and f2[k + n - 1] > f or k + n + 2 <= size and f3[k + n - 1] > f):
-                        continue
-                    g.add(d[k:k + n])
-            self._grams = g, dict.fromkeys(g, _DOC_BONUS)
-        return self._grams
+            self._grams = (d, Counter(_doc_words(d)), {})
+            self._grams[2].update(dict.fromkeys(self._grams[1], _DOC_BONUS))
+        elif self._grams[0] != d:
+            old, count, bonus = self._grams
+            a, b = _common_affixes(old, d)
+            for w in _doc_words(old, a, len(old) - b):
+                count[w] -= 1
+                if not count[w]:
+                    del count[w], bonus[w]
+            for w in _doc_words(d, a, len(d) - b):
+                count[w] += 1
+                if count[w] == 1:
+                    bonus[w] = _DOC_BONUS
+            self._grams = (d, count, bonus)
+        return self._grams[2]
 
     def _guessed(self, i: int, msg: str) -> None:
         it = self.lost[i]
@@ -562,6 +565,60 @@ def _quote_verbs() -> tuple[str, ...]:
 @lru_cache(maxsize=1)
 def _collocations() -> tuple[tuple[str, str], ...]:
     return tuple(tuple(x.split("\t")[:2]) for x in lexicon.read_list("repair_collocations.txt"))
+
+
+def _doc_words(d: str, lo: int = 0, hi: int | None = None) -> list[str]:
+    """The lexicon words of ``d`` at the 2–4-char windows that are not overlapped at either end by a more
+    frequent word (``d[k-1:k+1]``, ``d[k-2:k+1]``, ``d[k+n-1:k+n+1]``, ``d[k+n-1:k+n+2]``), one entry per
+    window.  With ``lo``/``hi``: only the windows whose verdict can depend on ``d[lo:hi]``.
+
+    >>> sorted(_doc_words('填写申报表，报送市'))  # 报表 is swallowed by 申报表; 报送 is a word here
+    ['填写', '报送', '申报', '申报表']
+    """
+    get, size = lexicon.words().get, len(d)
+    out = []
+    if hi is None:  # the whole text: one frequency list per window size, neighbours read from the lists
+        freq = {n: [get(d[k:k + n], 0) for k in range(size - n + 1)] for n in (2, 3, 4)}
+        f2, f3 = freq[2], freq[3]
+        for n in (2, 3, 4):
+            for k, f in enumerate(freq[n]):
+                if f and not (k >= 1 and f2[k - 1] > f or k >= 2 and f3[k - 2] > f
+                              or k + n + 1 <= size and f2[k + n - 1] > f or k + n + 2 <= size and f3[k + n - 1] > f):
+                    out.append(d[k:k + n])
+        return out
+    for n in (2, 3, 4):  # a window reads d[k-2:k+n+2]; one more on each side covers a pure insertion
+        for k in range(max(0, lo - n - 3), min(size - n, hi + 3) + 1):
+            w = d[k:k + n]
+            f = get(w, 0)
+            if f and not (k >= 1 and get(d[k - 1:k + 1], 0) > f or k >= 2 and get(d[k - 2:k + 1], 0) > f
+                          or k + n + 1 <= size and get(d[k + n - 1:k + n + 1], 0) > f
+                          or k + n + 2 <= size and get(d[k + n - 1:k + n + 2], 0) > f):
+                out.append(w)
+    return out
+
+
+def _common_affixes(a: str, b: str) -> tuple[int, int]:
+    """Lengths of the longest common prefix and (not overlapping it) suffix of ``a`` and ``b``.
+
+    >>> _common_affixes('报?1-2个', '报送1-2个'), _common_affixes('abc', 'abc'), _common_affixes('ab', 'axb')
+    ((1, 4), (3, 0), (1, 1))
+    """
+    n = min(len(a), len(b))
+    lo, hi = 0, n
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if a[:mid] == b[:mid]:
+            lo = mid
+        else:
+            hi = mid - 1
+    pre, lo, hi = lo, 0, n - lo
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if a[len(a) - mid:] == b[len(b) - mid:]:
+            lo = mid
+        else:
+            hi = mid - 1
+    return pre, lo
 
 
 @lru_cache(maxsize=4096)

@@ -113,7 +113,6 @@
   function zhReason(code, message, extra) {
     let s = ERROR_ZH[code] || (code ? `无法处理（${code}）` : '无法处理');
     if (code === 'too_large' && extra && extra.limit) s += `（上限 ${humanBytes(extra.limit)}）`;
-    if (code === 'unsafe_member' && extra && extra.member) s += `：${extra.member}`;
     return s;
   }
 
