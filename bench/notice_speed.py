@@ -51,7 +51,7 @@ def pipeline_times(items, runs: int) -> None:
     for r in range(runs + 1):
         for t, meta in items:
             t0 = time.process_time()
-            doc = nlp.make_doc(t)
+            doc = nlp_mod.make_doc(nlp, t) if hasattr(nlp_mod, "make_doc") else nlp.make_doc(t)
             if key:
                 doc.user_data[key] = t
             doc._.meta = meta

@@ -7,7 +7,10 @@ this script is run once by hand and its output is committed under ``docproc/data
     python models/build_repair_lexicon.py /tmp/jb/jieba-0.42.1/jieba/dict.txt
 
 Outputs
-- ``docproc/data/repair_words.txt``: ``word<TAB>freq``, all-hanzi words of 2–4 characters with freq ≥ 5.
+- ``docproc/data/repair_words.txt``: ``word<TAB>freq``, all-hanzi words of 2–4 characters with freq ≥ 5,
+  **sorted by word in code point order**: ``docproc.repair.lexicon`` reads the file with one ``split()`` and
+  bisects the word column for prefix queries, so the order is part of the format
+  (``tests/test_repair_lexicon.py`` checks it).
 - ``docproc/data/repair_charfreq.txt``: ``char<TAB>freq``, every hanzi of the dictionary, weighted by the
   frequency of the words it occurs in (a proxy for running-text character frequency).
 """
@@ -36,7 +39,10 @@ def main(dict_txt: str) -> None:
             chars[ch] += f
         if 2 <= len(w) <= 4 and f >= 5:
             words.append((w, f))
-    words.sort()
+    best: dict[str, int] = {}
+    for w, f in words:  # one line per word (a repeated entry keeps its highest frequency)
+        best[w] = max(f, best.get(w, 0))
+    words = sorted(best.items())  # code point order
     with open(OUT / "repair_words.txt", "w", encoding="utf-8") as fh:
         fh.write("# word\tfreq — from jieba 0.42.1 dict.txt (MIT); built by models/build_repair_lexicon.py\n")
         for w, f in words:

@@ -185,6 +185,8 @@ def annotations(text: str, notice: dict, stages: set[str]) -> dict:
     (['常建〔2006〕166号'], [('于8月底前', '2006-08-31')])
     >>> [(h["title"], h["stage"]) for h in a["headings"]]
     [('工作步骤', True)]
+    >>> [t["text"] for t in annotations("向建国57周年献礼，收到后5日内反馈。", {}, set())["times"]]
+    ['收到后5日内']
     """
     from docproc.extract.dates import find_times
     from docproc.extract.docno import find_doc_numbers

@@ -172,21 +172,32 @@ def test_range_end_sets_the_year_context():
     assert [(t.text, t.start, t.end) for t in ts][-1] == ("2月4日至10日", D("2019-02-04"), D("2019-02-10"))
 
 
-def test_context_year_rolls_when_far_before_the_signing_date():
-    ts = {t.text: t for t in find_times(HOLIDAYS_006, ref=date(2018, 12, 4))}
-    # the nearest explicit year is 2018 (2018年12月29日 上班), but 2018-02-04 would be 10 months before signing
+@pytest.mark.parametrize("ref", [date(2018, 12, 4), None])
+def test_year_less_date_far_before_the_date_that_set_the_year_moves_to_the_next_year(ref):
+    ts = {t.text: t for t in find_times(HOLIDAYS_006, ref=ref)}
+    # the nearest explicit year is 2018 (2018年12月29日 上班), but 2月4日 comes ten months before that date:
+    # the list has moved into 2019, and stays there
     assert (ts["2月4日至10日"].start, ts["2月4日至10日"].end) == (D("2019-02-04"), D("2019-02-10"))
+    assert ts["2月4日至10日"].year_explicit is False
     assert ts["10月1日至7日"].start == D("2019-10-01")
-    # within 2 months of signing, but after a rolled date of the same list: the list stays in 2019
     assert ts["10月12日（星期六）"].end == D("2019-10-12")
     assert ts["2018年12月29日（星期六）"].end == D("2018-12-29")
-    # without a signing date nothing can roll: the nearest explicit year stands
-    assert {t.text: t for t in find_times(HOLIDAYS_006)}["2月4日至10日"].start == D("2018-02-04")
 
 
-def test_rolled_schedule_keeps_its_year():
+def test_past_dates_inside_the_period_that_set_the_year_stay_in_it():
+    # a 通报 signed 2023-10-12 about 2023年第三季度: 7月8日 is 3 months before signing, but inside the quarter
+    text = "2023年第三季度，全市共发生事故12起。7月8日，某区发生坠落事故；9月3日至5日，全市出现强降雨天气。"
+    ts = find_times(text, ref=date(2023, 10, 12))
+    assert [t.end for t in ts] == [D("2023-09-30"), D("2023-07-08"), D("2023-09-05")]
+    # a deadline sets the year but is no such anchor: 3月底前 after 2021年底前 is in 2021
+    ts = find_times("到2021年底前全面完成。3月底前完成方案。", ref=date(2021, 1, 5))
+    assert [t.end for t in ts] == [D("2021-12-31"), D("2021-03-31")]
+
+
+def test_rolled_deadlines_follow_the_guideline_roll_only():
+    # GUIDELINES: next year only when the deadline falls more than ~2 months before the signing date
     ts = find_times("3月底前完成摸底；11月底前完成整改。", ref=date(2020, 12, 10))
-    assert [t.end for t in ts] == [D("2021-03-31"), D("2021-11-30")]
+    assert [t.end for t in ts] == [D("2021-03-31"), D("2020-11-30")]
 
 
 @pytest.mark.parametrize("phrase,ref,kind,start,end", [

@@ -54,3 +54,22 @@ def test_to_disk_and_back(tmp_path):
     n_patterns = sum(1 for line in (models_dir() / "patterns" / "notice_spans.jsonl").open(encoding="utf-8") if line.strip())
     assert len(nlp2.get_pipe("docproc_labels").patterns) == n_patterns
     assert {sp.label_ for sp in doc.spans["labels"]} >= {"ATTACH", "CONTACT"}
+
+
+def test_linear_make_doc_matches_spacy():
+    """run_pipeline's tokeniser gives exactly spaCy's char-segmenter tokens and whitespace, and doc.text."""
+    from docproc.extract.nlp import make_doc
+
+    nlp = load_pipeline()
+    for t in (TEXT, " 国 务  院\n\n办公厅 \u3000通知 ", "  \n", "附件：1.名单\r\n  抄送：市作风办 ", ""):
+        a, b = nlp.make_doc(t), make_doc(nlp, t)
+        assert [(x.text, x.whitespace_) for x in a] == [(x.text, x.whitespace_) for x in b]
+        assert b.text == t
+
+
+def test_components_read_the_cached_text():
+    from docproc.extract.nlp import _TEXT_KEY, doc_text
+
+    nlp = load_pipeline()
+    doc = nlp.make_doc("国办发〔2019〕3号")
+    assert doc_text(doc) == doc.text and doc.user_data[_TEXT_KEY] == doc.text

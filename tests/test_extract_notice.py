@@ -126,3 +126,33 @@ def test_formatted_corpus_flattened_gives_the_same_fields(shared):
             assert getattr(a, field) == getattr(b, field), (f.name, field)
         checked += 1
     assert checked >= 10
+
+
+def test_seal_mark_is_not_part_of_the_issuer():
+    n = extract_notice("安康市水利局关于做好汛前检查工作的通知\n各县（市、区）水利局：\n请于4月10日前完成检查。\n"
+                       "安康市水利局（盖章）\n2023年3月20日")
+    assert n.issuers == ["安康市水利局"] and n.signed_date == "2023-03-20"
+
+
+@pytest.mark.parametrize("flat", [False, True])
+def test_cc_reads_both_chaobao_and_chaosong(flat):
+    t = ("孝感市人民政府关于孝南区调整部分行政区划的批复\n孝南区人民政府：\n现批复如下：同意。\n孝感市人民政府\n2022年6月1日\n"
+         "抄报：省民政厅。\n抄送：市民政局，市自然资源和规划局。")
+    n = extract_notice("".join(t.split()) if flat else t)
+    assert n.cc == ["省民政厅", "市民政局", "市自然资源和规划局"] and n.doc_type == "批复"
+
+
+@pytest.mark.parametrize("text,name", [
+    ("联系人：特种设备安全监察处 钱伟，电话：0574-89187236", "钱伟"),
+    ("联系人：综合处王五，电话：010-68501234", "王五"),
+    ("联系人：张三，电话：010-68501234", "张三"),
+    ("联系人：XXX，电话：0531-5576XXXX", "XXX"),
+])
+def test_contact_name_after_an_office(text, name):
+    n = extract_notice("关于开展检查的通知\n各单位：\n请按时报送。\n" + text)
+    assert n.contacts and n.contacts[0].name == name and n.contacts[0].phone
+
+
+def test_flattened_three_character_signer_before_a_place_name():
+    n = extract_notice("绵府〔2023〕15号签发人：王建国绵阳市人民政府关于申请支持建设应急物资储备中心的请示四川省人民政府：妥否，请批示。")
+    assert n.signers == ["王建国"] and n.title == "绵阳市人民政府关于申请支持建设应急物资储备中心的请示"

@@ -76,3 +76,22 @@ def test_lexicon_loads_from_a_copy(tmp_path):
     with open(tmp_path / "org_suffixes.txt", "a", encoding="utf-8") as fh:
         fh.write("馆藏\n")
     assert Lexicon.load(tmp_path).is_org("山东省档案馆藏")
+
+
+# Names from notices the rules were not tuned on (central ministries, long place names, township level,
+# a level word repeated by the organ's own name).
+@pytest.mark.parametrize("name", ["交通运输部办公厅", "财政部", "人力资源社会保障部", "海关总署", "鄂尔多斯市人民政府",
+                                  "乌鲁木齐市教育局", "宁波市市场监督管理局", "城关镇人民政府", "东城街道办事处",
+                                  "黔东南苗族侗族自治州人民政府", "中共嘉兴市委组织部", "湘潭县人民政府办公室"])
+def test_organ_names_beyond_the_dev_set(name):
+    assert lexicon().is_org(name) and lexicon().segment_orgs(name) == [name]
+
+
+@pytest.mark.parametrize("s", ["农业农村部负责国务院", "工业和信息化部等负责）国务院", "城镇小区配套幼儿园", "通知"])
+def test_running_text_is_no_organ(s):
+    assert not lexicon().is_org(s)
+
+
+def test_joint_ministries_segment():
+    assert lexicon().segment_orgs("生态环境部办公厅交通运输部办公厅") == ["生态环境部办公厅", "交通运输部办公厅"]
+    assert lexicon().segment_orgs("财政部 税务总局") == ["财政部", "税务总局"]

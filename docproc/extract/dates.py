@@ -65,13 +65,15 @@ _AMPM = r"(?:上午|下午|中午|晚上|早上|早晨|凌晨|傍晚|夜里|夜�
 _HOUR_CN = r"(?:二十[一二三四]?|十[一二三四五六七八九]?|[零〇一二两三四五六七八九])"
 _MIN_CN = r"(?:[一二三四五]?十[一二三四五六七八九]?|[零〇][一二三四五六七八九]|[一二三四五六七八九])"
 _INIT_NOT = r"(?![步级中次见期稿审始])"
+#: 一月一主题 / 一月一次 (one … a month) is a count, not January
+_NOT_COUNT = r"(?![一两][^\s日号至到〇○零一二三四五六七八九十])"
 #: a month relative to the reference date: 本月 这个月 下月 下个月 上一个月 (not 以下月份, 马上月底; 当月/次月 are
 #: relative to a context month, not read)
 _MREL = r"(?<![以之马])(?:本|这一?个?|下一?个?|上一?个?)(?=月)"
 
 
 def _body(p: str) -> str:
-    md = (rf"(?:(?P<{p}m>{_NOT_NUM_BEFORE}{_M})\s*月|(?P<{p}mr>{_MREL})月(?!度))(?:份)?"
+    md = (rf"(?:(?P<{p}m>{_NOT_NUM_BEFORE}{_M})\s*月{_NOT_COUNT}|(?P<{p}mr>{_MREL})月(?!度))(?:份)?"
           rf"(?:\s*(?P<{p}d>{_NOT_NUM_BEFORE}{_D})(?:\s*[日号]|(?=\s*(?:$|至|到)))|\s*(?P<{p}mp>上旬|中旬|下旬|月?底|月?末|月?初{_INIT_NOT}|月中))?")
     q = (rf"(?:第?(?P<{p}q>[一二三四1-4])|(?P<{p}q1>首))\s*(?:个)?(?:季度|季(?=[末底初]))(?P<{p}qp>初|末|底)?"
          rf"|前(?P<{p}qn>[一二两三2-3])个?季度")
@@ -512,6 +514,8 @@ class _Ctx:
         self.roll_days = roll_days
         self.ref_year: int | None = ref.year if ref is not None else fallback_year
         self.year: int | None = None
+        #: the first day of the explicit point/range that set ``year`` (None after a deadline, 今年, a recurrence)
+        self.anchor: date | None = None
         #: (end offset, year or None, month or None) of the last expression naming a month; month None after a
         #: recurring one (每年3月…，18日前 is not a day of a known month)
         self.month: tuple[int, int | None, int | None] | None = None
@@ -537,16 +541,21 @@ class _Ctx:
             return (self.ref_year + a.yrel if self.ref_year is not None else None), False
         if self.year is not None:
             y = self.year
-            if not self.too_early(_period(a, y)[1]):
+            end = _period(a, y)[1]
+            if (self.anchor is not None and self.roll_days is not None and end is not None
+                    and self.anchor.year == y and end < self.anchor - timedelta(days=self.roll_days)):
+                # far before the explicit date that set the year (2018年12月29日 … 2月4日): the list has moved into
+                # the next year, and what follows stays there
+                y += 1
+                self.year = y
+                end = _period(a, y)[1]
+            if not (self.too_early(end) and self.ref is not None and y < self.ref.year):
                 return y, False
         if self.ref is None:
             return self.ref_year, False  # the caller's fallback year (never rolled: it has no day), or None
         y = self.ref.year
         if self.too_early(_period(a, y)[1]):
             y += 1
-            # the schedule has moved into the next year: later year-less dates follow it (2019 holiday list
-            # signed 2018-12: 2月4日 → 2019, so 10月12日 after it is 2019 too, though within 2 months of ref)
-            self.year = y
         return y, False
 
 
@@ -787,8 +796,9 @@ def _build(text, t, s, e, m, rule, ctx: _Ctx, lex, phrase: bool = False) -> Time
             kind = "point"
         if explicit and a.year is not None and not xiy and not _in_title(t, s, ctx):
             ctx.year = a.year  # ISO dates (2008-10-16) are page metadata, not the document's year context
+            ctx.anchor = st if kind != "deadline" else None
         elif y is not None and a.yrel is not None:
-            ctx.year = y
+            ctx.year, ctx.anchor = y, None
         if a.month is not None:
             ctx.month = (e, y, a.month)
         return _expr(text, s, e, kind, "single", start=st, end=en, grain=grain, time_of_day=tod,
@@ -886,6 +896,7 @@ def _range(text, t, s, e, a: _Atom, b: _Atom, ctx: _Ctx, rule, endword, tod) -> 
     year_only = a.month is None and a.quarter is None and a.half is None and b.month is None
     if a.year is not None and not (year_only) and not _in_title(t, s, ctx):
         ctx.year = b.year if b.year is not None else a.year
+        ctx.anchor = max(st, date(ctx.year, 1, 1)) if st is not None else None
     if b.month is not None:
         ctx.month = (e, yb, b.month)
     return _expr(text, s, e, "range", rule, start=st, end=en, grain=grain, year_explicit=exa, time_of_day=tod)
@@ -923,7 +934,7 @@ def _recurring(text, t, s, e, m, ctx: _Ctx, lex) -> TimeExpr | None:
         if y is not None:
             start = _period(sa, y)[0]
             if sa.year is not None:
-                ctx.year = sa.year
+                ctx.year, ctx.anchor = sa.year, None
     ctx.month = (e, None, None)
     return _expr(text, s, e, "recurring", "recurring", start=start, recurrence=rec,
                  time_of_day=_tod_value(m, "tk"), grain="time" if rec == "daily" else "day",

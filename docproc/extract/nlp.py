@@ -23,6 +23,7 @@ per process (:func:`load_pipeline`).  Components, in order:
 """
 from __future__ import annotations
 
+import re
 import shutil
 from datetime import date
 from functools import lru_cache
@@ -54,6 +55,36 @@ def doc_text(doc: Doc) -> str:
 
 
 _TEXT_KEY = "docproc_text"
+_CHAR_TOKENS = re.compile(r"\s+|\S")
+
+
+def make_doc(nlp: Language, text: str) -> Doc:
+    """``nlp.make_doc(text)`` for the char segmenter, in linear time (spaCy aligns the characters with
+    ``get_words_and_spaces``, which re-slices the text for every character): one token per non-space character,
+    a single space after a character becomes its trailing whitespace, any other whitespace run a token.
+
+    >>> nlp = load_pipeline()
+    >>> t = " 国 务  院\\n\\n办公厅 \\u3000通知 "
+    >>> [(x.text, x.whitespace_) for x in make_doc(nlp, t)] == [(x.text, x.whitespace_) for x in nlp.make_doc(t)]
+    True
+    """
+    if str(getattr(nlp.tokenizer, "segmenter", "")) not in ("char", "Segmenter.char"):
+        return nlp.make_doc(text)
+    words: list[str] = []
+    spaces: list[bool] = []
+    for g in _CHAR_TOKENS.findall(text):
+        if not g[0].isspace():
+            words.append(g)
+            spaces.append(False)
+        elif words and g[0] == " ":
+            spaces[-1] = True
+            if len(g) > 1:
+                words.append(g[1:])
+                spaces.append(False)
+        else:
+            words.append(g)
+            spaces.append(False)
+    return Doc(nlp.vocab, words=words, spaces=spaces)
 
 
 def _set_spans(doc: Doc, key: str, spans, label: str) -> None:
@@ -166,7 +197,7 @@ def load_pipeline() -> Language:
 def run_pipeline(text: str, meta: dict | None = None):
     """Run every component on ``text``; return (notice, tasks)."""
     nlp = load_pipeline()
-    doc = nlp.make_doc(text)
+    doc = make_doc(nlp, text)
     doc.user_data[_TEXT_KEY] = text  # spaCy tokenisation is lossless: doc.text == text
     doc._.meta = meta or {}
     for _, proc in nlp.pipeline:

@@ -49,6 +49,8 @@ _MULTI = re.compile(" {2,}")
 _PUNCT_SPACE = re.compile(f"(?<=[{CJK_PUNCT}]) +(?=[{HAN}{CJK_PUNCT}{ANCHORS}\\d])|(?<=[{HAN}{ANCHORS}\\d]) +(?=[{CJK_PUNCT}])")
 _SPACED_NUMBER = re.compile(f"([{HAN}]) +(\\d+(?:\\.\\d+)?) +(?=[{HAN}])")
 _UNIT_SPACE = re.compile(f"(?<=\\d)([{ANCHORS}]*) +(?=[{ANCHORS}]*[年月日号时分秒个项条款次名家元万亿倍])")
+# a space between a preposition and a date (请于 10月10日前); not between a signature and its date
+_HAN_BEFORE_DATE = re.compile("(?<=[于在至到自从截止及和与或每]) +(?=\\d{1,4} ?[年月日号时])")
 _SPLIT_YEAR = re.compile(r"(?<!\d)(\d{1,3}) (\d{1,3})(?= ?年)")
 _LETTER_SPACED = re.compile(f"^[{HAN}](?: [{HAN}]){{3,}}$")
 _HEADING = re.compile(f"^(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十\\d]+[)）]|\\d+[.、．]|第[一二三四五六七八九十百\\d]+[条章节])")
@@ -83,6 +85,7 @@ def _fix_line(line: str, changes: list[Change], offset: int) -> str:
         line = _sub(_PUNCT_SPACE, "", line, changes, offset)
         line = _sub(_SPACED_NUMBER, r"\1\2", line, changes, offset)
         line = _sub(_UNIT_SPACE, r"\1", line, changes, offset)
+        line = _sub(_HAN_BEFORE_DATE, "", line, changes, offset)
         if _LETTER_SPACED.match(line):
             changes.append(Change(line, line.replace(" ", ""), offset))
             line = line.replace(" ", "")

@@ -57,11 +57,54 @@ def _patterns():
         r"(?:/?(?:%s)|/?[a-z][a-z0-9]*:[a-z][a-z0-9]*)(?=[\s/>])%s\s*/?>" % ("|".join(tags), _ATTRS)
         + r"|\?xml:?[a-z]*%s\s*/?>|!--[^\n]*?-->" % _ATTRS
     )
-    ents = sorted((k[:-1] for k in html.entities.html5 if k.endswith(";") and k[:-1].isalnum()), key=len,
-                  reverse=True)
-    ent = r"\?(?P<ent>(?:%s);)" % "|".join(re.escape(e) for e in ents)
-    scan = re.compile(r"(?P<prev>[^\s<])(?P<rem>%s)|%s" % (remnant, ent), re.I)
+    # '?name;': any name here, checked against the HTML5 entity names by _scan (an alternation of the 2,125
+    # names costs ≈ 15 ms to compile)
+    scan = re.compile(r"(?P<prev>[^\s<])(?P<rem>%s)|\?(?P<ent>[a-z][a-z0-9]*;)" % remnant, re.I)
     return scan, re.compile(r"<[A-Za-z/!?][^<>]*>")
+
+
+def _entity_names() -> list[str]:
+    return sorted((k[:-1] for k in html.entities.html5 if k.endswith(";") and k[:-1].isalnum()), key=len,
+                  reverse=True)
+
+
+@lru_cache(maxsize=1)
+def _entity_set() -> frozenset[str]:
+    return frozenset(e.lower() for e in _entity_names())
+
+
+@lru_cache(maxsize=1)
+def _entity_regex() -> re.Pattern:
+    return re.compile(r"\?(?:%s);" % "|".join(re.escape(e) for e in _entity_names()), re.I)
+
+
+def _is_entity(ent: str) -> bool:
+    """``name;`` is an HTML5 entity, compared as ``re.I`` compares (a non-ASCII name — ``re.I`` lets ``[a-z]``
+    match ſ, K, İ, ı — goes through the full alternation).
+
+    >>> _is_entity('ensp;'), _is_entity('RDQUO;'), _is_entity('spanx;'), _is_entity('en\u017fp;')
+    (True, True, False, True)
+    """
+    name = ent[:-1]
+    if name.isascii():
+        return name.lower() in _entity_set()
+    return _entity_regex().fullmatch("?" + ent) is not None
+
+
+def _scan(text: str):
+    """The remnant / ``?entity;`` matches of :func:`_patterns`, left to right, as one regex with the entity
+    names spelled out would find them: a ``?name;`` that is no entity is skipped and the search resumes one
+    character further."""
+    scan, pos = _patterns()[0], 0
+    while True:
+        m = scan.search(text, pos)
+        if m is None:
+            return
+        if m.group("ent") is not None and not _is_entity(m.group("ent")):
+            pos = m.start() + 1
+            continue
+        yield m
+        pos = m.end()
 
 
 # cheap pre-check: a tag-name remnant glued to a preceding non-space char, or a '?entity;'
@@ -71,11 +114,11 @@ _PRECHECK = re.compile(r"[^\s<][/?]?[a-zA-Z][a-zA-Z0-9:]*(?:[\s/][^<>\n]*?)?>|\?
 def fix(text: str, ctx) -> tuple[str, list[Change]]:
     if (">" not in text and "?" not in text) or not _PRECHECK.search(text):
         return text, []
-    scan, real_tag = _patterns()
+    real_tag = _patterns()[1]
     real = [m.span() for m in real_tag.finditer(text)] if "<" in text else []
     starts = [a for a, _ in real]
     hits = []
-    for m in scan.finditer(text):
+    for m in _scan(text):
         if real:  # inside a real tag (the spans do not overlap: the last one starting at or before m)
             k = bisect_right(starts, m.start()) - 1
             if k >= 0 and m.start() < real[k][1]:
@@ -343,7 +386,7 @@ class _Repair:
             return False
         words = lexicon.words()
         bonus = self._doc_bonus()
-        coll = self._collocation(i)
+        coll = self._collocation(i) | self._position_prior(i, left)
         scored = []
         p = len(left)
         for x in _passing(left, right, it.kind):  # candidates some word of 2–4 chars covers
@@ -370,6 +413,15 @@ class _Repair:
             it.fill, it.how = x, "lexicon"
             return True
         return False
+
+    def _position_prior(self, i: int, left: str) -> set[str]:
+        """Characters the position favours: at the end of an attachment title, the one completing a
+        document-type noun (:func:`_attachment_end`)."""
+        line = self._ctx(i, 80).rsplit("\n", 1)[-1]
+        after = self._ctx(i, 3, right=True)
+        if not _ATTACH_LINE.match(line) or not _LINE_END.match(after):
+            return set()
+        return {x for x in _candidates("tag" if self.lost[i].kind == "tag" else "through") if _attachment_end(left + x)}
 
     def _collocation(self, i: int) -> set[str]:
         clause = re.split(r"[。；;！!？\n]", self._ctx(i, 30))[-1]
@@ -560,6 +612,29 @@ def _phrases() -> tuple[str, ...]:
 @lru_cache(maxsize=1)
 def _quote_verbs() -> tuple[str, ...]:
     return tuple(lexicon.read_list("repair_quote_verbs.txt"))
+
+
+# an attachment line: 附件, an optional number, an optional colon, an optional item number, then the title
+_ATTACH_LINE = re.compile(r"\s*附\s*件\s*\d{0,2}\s*[：:]?\s*(?:\d{1,2}\s*[.、．]\s*)?[^\s\d.、．：:]")
+_LINE_END = re.compile(r"[ \t\u3000]*(?:\n|$)")  # nothing but blanks before the end of the line
+
+
+def _attachment_end(title: str) -> bool:
+    """``title`` ends with a document-type noun (``repair_attachment_endings.txt``).
+
+    >>> _attachment_end('品牌推荐表'), _attachment_end('品牌推荐性'), _attachment_end('实施意见')
+    (True, False, True)
+    >>> bool(_ATTACH_LINE.match('附件：常州市第三批优质服务品牌推荐')), bool(_ATTACH_LINE.match('附件2.汇总'))
+    (True, True)
+    >>> bool(_ATTACH_LINE.match('表格见附件')), bool(_ATTACH_LINE.match('附件：')), bool(_LINE_END.match(' \\n常州'))
+    (False, False, True)
+    """
+    return any(title.endswith(w) for w in _attachment_endings())
+
+
+@lru_cache(maxsize=1)
+def _attachment_endings() -> tuple[str, ...]:
+    return tuple(lexicon.read_list("repair_attachment_endings.txt"))
 
 
 @lru_cache(maxsize=1)
