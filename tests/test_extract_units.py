@@ -51,6 +51,10 @@ def test_segment_fused_issuers(run, want):
     ("落实省领导防汛工作批示分工方案山东省防汛抗旱指挥部办公室", (15, ["山东省防汛抗旱指挥部办公室"])),
     ("专项检查表龙岩市工业和信息化局", (5, ["龙岩市工业和信息化局"])),
     ("省直生育保险待遇结算办理途径", None),
+    ("常州市第三批优质服务品牌推荐表常州市文明办", (15, ["常州市文明办"])),   # 附件 name right above the signature
+    ("大理白族自治州人民政府办公室", (0, ["大理白族自治州人民政府办公室"])),   # a place chain is not cut
+    ("泉州市丰泽区自然资源局", (0, ["泉州市丰泽区自然资源局"])),
+    ("宜昌市教育局宜昌市财政局", (0, ["宜昌市教育局", "宜昌市财政局"])),
 ])
 def test_org_tail_after_an_attachment_name(run, want):
     assert lexicon().org_tail(run) == want

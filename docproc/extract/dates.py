@@ -6,7 +6,9 @@ Public API (semantics in ``docs/dates.md``):
 - :func:`find_dates` – every full explicit date in a text, ``[((start, end), date)]``;
 - :func:`find_times` – every time expression of a text as :class:`TimeExpr`, in order, non-overlapping,
   with missing years resolved from the nearest preceding explicit year, else from ``ref`` (signing date);
-- :func:`parse_time` – one phrase → :class:`TimeExpr` (or ``None``).
+- :func:`parse_time` – one phrase → :class:`TimeExpr` (or ``None``);
+- :func:`cited_year` – the latest bracketed document-number year of a text (a ``fallback_year`` when a notice has
+  no signing date: ``find_times(text, fallback_year=…)``).
 
 >>> [(t.kind, t.text, str(t.end)) for t in find_times("请于2019年4月底前报送，6月底前完成。", ref=date(2019, 1, 9))]
 [('deadline', '于2019年4月底前', '2019-04-30'), ('deadline', '6月底前', '2019-06-30')]
@@ -18,8 +20,8 @@ come from ``models/patterns/time_lexicon.json``); all matching runs on a width-n
 from __future__ import annotations
 
 import json
-from bisect import bisect_left
 import re
+from bisect import bisect_left
 from dataclasses import MISSING, dataclass, fields, replace
 from datetime import date, timedelta
 from functools import lru_cache, partial
@@ -597,7 +599,6 @@ def _tod_value(m: re.Match, p: str) -> str | None:
 # ---------------------------------------------------------------------------------------------------------
 # the scanner
 
-_CLAUSE_END = "。；;！？!?\n"
 _CLAUSE_END_RE = re.compile("[。；;！？!?\n]")
 
 

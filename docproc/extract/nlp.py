@@ -144,17 +144,42 @@ def make_notice(nlp, name, patterns_dir: str):
     return NoticeComponent(nlp, name, patterns_dir)
 
 
+def reference_date(text: str, notice) -> tuple[date | None, int | None]:
+    """What years missing from ``6月20日前`` resolve against: ``(ref, fallback_year)``.
+
+    The signing date; else the last stand-alone date line (a signature the notice extractor did not take);
+    else only a year — of the page's publish date, of the notice's own number, or of the latest number it cites.
+    """
+    from ..tasks import _guess_signed
+    from .dates import cited_year
+
+    for value in (getattr(notice, "signed_date", None),):
+        if value:
+            try:
+                return date.fromisoformat(value), None
+            except ValueError:
+                pass
+    guessed = _guess_signed(text)
+    if guessed is not None:
+        return guessed, None
+    if notice is not None:
+        if notice.publish_date and notice.publish_date[:4].isdigit():
+            return None, int(notice.publish_date[:4])
+        year = (notice.doc_number_parts or {}).get("year")
+        if isinstance(year, int):
+            return None, year
+    return None, cited_year(text)
+
+
 @Language.factory("docproc_times")
 def make_times(nlp, name):
     from .dates import find_times
 
     def component(doc: Doc) -> Doc:
-        notice = doc._.notice
-        ref = None
-        if notice is not None and notice.signed_date:
-            ref = date.fromisoformat(notice.signed_date)
+        text = doc_text(doc)
+        ref, fallback_year = reference_date(text, doc._.notice)
         masks = [d.span for d in (doc._.doc_numbers or [])]
-        times = find_times(doc_text(doc), ref=ref, masks=masks)
+        times = find_times(text, ref=ref, masks=masks, fallback_year=fallback_year)
         doc._.times = times
         _set_spans(doc, "time", [t.span for t in times], "TIME")
         return doc

@@ -316,16 +316,41 @@ class Lexicon:
                         p, seg = q, seg2
                         q += 1
                 if not self._start_re.match(run, p):
-                    # 落实省…方案|山东省…办公室: an organ start inside a place-led name begins the real name
-                    for q in range(p + 3, n - 2):
-                        m = self._start_re.match(run, q)
-                        if m and not self.ends_as_org(run[p:q]):
-                            seg2 = self.segment_orgs(run[q:])
-                            if seg2:
-                                p, seg = q, seg2
-                                break
+                    # 落实省…方案|山东省…办公室: an organ start inside a place-led name begins the real name; so
+                    # does a place after words that are no place (常州市第三批…推荐表|常州市文明办: an attachment
+                    # name above the signature), but not a place within a chain of places (泉州市丰泽区…)
+                    first_end = p + len(seg[0])  # only inside the first name: later names are cut already
+                    chain_end = p
+                    while chain_end < first_end and self.place_prefix(run[chain_end:first_end]):
+                        chain_end += self.place_prefix(run[chain_end:first_end])  # 大理白族自治州|, 泉州市丰泽区|
+                    for q0 in range(max(p + 3, chain_end), min(n - 2, first_end - 2)):
+                        q = q0
+                        if not self._start_re.match(run, q):
+                            k = self.place_prefix(run[q:])
+                            if not k:
+                                continue
+                            # 局宜昌市 and 宜昌市 end together: the place is the shorter one
+                            while q + 1 < n - 2 and self.place_prefix(run[q + 1:]) == k - 1 > 0:
+                                q, k = q + 1, k - 1
+                            if not self._not_places(run[p:q]):
+                                continue
+                        if self.ends_as_org(run[p:q]):
+                            continue
+                        seg2 = self.segment_orgs(run[q:])
+                        if seg2:
+                            p, seg = q, seg2
+                            break
                 return p, seg
         return None
+
+    def _not_places(self, s: str) -> bool:
+        """``s`` holds more than a chain of place names (山东省济南市 is a chain; 常州市第三批推荐表 is not)."""
+        while s:
+            k = self.place_prefix(s)
+            if not k:
+                return True
+            s = s[k:]
+        return False
 
     # --- addressee lists ----------------------------------------------------------------------------
     def _kind(self, piece: str) -> str:

@@ -6,8 +6,9 @@ last UTF-8 byte − 1; full-width forms were then folded to ASCII), or as ``?`` 
 empty (last byte 0x81 or 0xA5–0xB0), and the rest of the tag stays in the text.  This fixer inverts the
 mechanism: for each tag remnant it restores the character before it (verified with the byte model in
 :mod:`._cp936`) and removes the remnant; ``?`` + entity name (``?ensp;``) is a lost character plus the entity;
-lost characters are filled from duplicated fields, fixed phrases, dates and a word-frequency window when the
-evidence is strong, and otherwise marked ``lost_chars``.  A dropped opening quote (an intact ``&ldquo;``
+lost characters are filled from duplicated fields, fixed phrases, dates and a word-frequency window (with
+document evidence, collocations and the attachment-title position) when the evidence is strong, and otherwise
+marked ``lost_chars``.  A dropped opening quote (an intact ``&ldquo;``
 vanishes) is restored after the clause verb.
 
 >>> from docproc.markers import RepairContext, resolve
@@ -277,7 +278,9 @@ class _Repair:
                 if self._doc.find(piece, self._doc.find(piece) + 1) < 0:
                     continue
                 rx = re.compile("".join(pat))
-                found = {m.groups() for m in rx.finditer(self._doc)}
+                found = set(rx.findall(self._doc))  # every group always takes part: findall = the groups
+                if rx.groups == 1:
+                    found = {(g,) for g in found}
                 if len(found) == 1:
                     groups = list(next(iter(found)))
                     fills = []
@@ -415,13 +418,8 @@ class _Repair:
         return False
 
     def _position_prior(self, i: int, left: str) -> set[str]:
-        """Characters the position favours: at the end of an attachment title, the one completing a
-        document-type noun (:func:`_attachment_end`)."""
-        line = self._ctx(i, 80).rsplit("\n", 1)[-1]
-        after = self._ctx(i, 3, right=True)
-        if not _ATTACH_LINE.match(line) or not _LINE_END.match(after):
-            return set()
-        return {x for x in _candidates("tag" if self.lost[i].kind == "tag" else "through") if _attachment_end(left + x)}
+        """Characters the position favours (weighted like document evidence): see :func:`_attachment_prior`."""
+        return _attachment_prior(self._ctx(i, 80).rsplit("\n", 1)[-1], self._ctx(i, 3, right=True), left)
 
     def _collocation(self, i: int) -> set[str]:
         clause = re.split(r"[。；;！!？\n]", self._ctx(i, 30))[-1]
@@ -431,14 +429,11 @@ class _Repair:
                 out.add(noun)
         return out
 
-    def _doc_grams(self):
-        """Lexicon words the document uses *as words* (not swallowed by a stronger overlapping word:
-        报表 inside 申报表 does not count, 报送 in ``，报送市…`` does)."""
-        return self._doc_bonus().keys()
-
     def _doc_bonus(self) -> dict[str, float]:
-        """:meth:`_doc_grams` as ``word -> _DOC_BONUS``.  Kept up to date incrementally: after a fill only the
-        n-gram windows near the changed stretch of the document are re-read (:func:`_doc_words`)."""
+        """``word -> _DOC_BONUS`` for the lexicon words the document uses *as words* (not swallowed by a
+        stronger overlapping word: 报表 inside 申报表 does not count, 报送 in ``，报送市…`` does; see
+        :func:`_doc_words`).  Kept up to date incrementally: after a fill only the windows near the changed
+        stretch of the document are re-read."""
         d = self._doc
         if self._grams is None:
             self._grams = (d, Counter(_doc_words(d)), {})
@@ -619,17 +614,21 @@ _ATTACH_LINE = re.compile(r"\s*附\s*件\s*\d{0,2}\s*[：:]?\s*(?:\d{1,2}\s*[.�
 _LINE_END = re.compile(r"[ \t\u3000]*(?:\n|$)")  # nothing but blanks before the end of the line
 
 
-def _attachment_end(title: str) -> bool:
-    """``title`` ends with a document-type noun (``repair_attachment_endings.txt``).
+def _attachment_prior(line: str, after: str, left: str) -> set[str]:
+    """At the very end of an attachment title (``line`` is the text of the line before the lost character,
+    ``after`` what follows it), the characters that complete a document-type noun of
+    ``repair_attachment_endings.txt`` with the hanzi ``left`` of the gap: 附件：…推荐? → 表 (推荐表), not 性.
 
-    >>> _attachment_end('品牌推荐表'), _attachment_end('品牌推荐性'), _attachment_end('实施意见')
-    (True, False, True)
-    >>> bool(_ATTACH_LINE.match('附件：常州市第三批优质服务品牌推荐')), bool(_ATTACH_LINE.match('附件2.汇总'))
-    (True, True)
-    >>> bool(_ATTACH_LINE.match('表格见附件')), bool(_ATTACH_LINE.match('附件：')), bool(_LINE_END.match(' \\n常州'))
-    (False, False, True)
+    >>> sorted(_attachment_prior('附件：常州市第三批优质服务品牌推荐', '\\n常州', '品牌推荐'))
+    ['书', '册', '函', '单', '图', '表']
+    >>> '见' in _attachment_prior('附件2.实施意', '', '实施意'), '见' in _attachment_prior('附件2.实施', '', '实施')
+    (True, False)
+    >>> _attachment_prior('表格见附件', '\\n', '件'), _attachment_prior('附件：推荐', '工作方案', '推荐')
+    (set(), set())
     """
-    return any(title.endswith(w) for w in _attachment_endings())
+    if not _ATTACH_LINE.match(line) or not _LINE_END.match(after):
+        return set()
+    return {w[-1] for w in _attachment_endings() if left.endswith(w[:-1])}  # left + x ends with w
 
 
 @lru_cache(maxsize=1)
