@@ -172,6 +172,10 @@ def main() -> int:
             per_worker = (st.converted + st.failed) / max(st.worker_seconds, 1e-9)
             peak = max(st.worker_peak_rss.values()) if st.worker_peak_rss else 0
             conv = (st.converted + st.failed) / max(st.elapsed - st.finalize_seconds, 1e-9)
+            cpu_ms = st.worker_cpu_seconds / max(st.converted, 1) * 1000
+            rows.append((f"text/HTML -j {j} CPU", f"{cpu_ms:.2f} ms CPU per document in the worker "
+                         f"(→ {1000 / cpu_ms:.0f} doc/s per worker on a free core); main process "
+                         f"{wall / max(st.converted + st.failed, 1) * 1000:.2f} ms CPU per document"))
             rows.append((f"text/HTML -j {j}", f"{rate:.1f} doc/s wall ({st.elapsed:.1f} s incl. worker start-up "
                          f"and {st.finalize_seconds:.1f} s of final exports; {conv:.1f} doc/s before the exports; "
                          f"{per_worker:.0f} doc/s per worker busy time); peak {mib(peak)}/worker; "
@@ -206,7 +210,7 @@ def main() -> int:
                 peak = max(st.worker_peak_rss.values()) if st.worker_peak_rss else 0
                 rows.append((f"mixed -j {j}", f"{rate:.1f} doc/s; peak {mib(peak)}/worker; {st.failed} failed"))
                 print(rows[-1], file=sys.stderr)
-        if pdf_srcs:
+        if pdf_srcs and args.pdf_copies:
             replicate(pdf_srcs, args.pdf_copies, tmp / "pdf")
             st, wall = run([tmp / "pdf"], tmp / "out-pdf", jobs=1)
             pps = st.pages / max(st.pdf_seconds, 1e-9)

@@ -31,6 +31,7 @@ import tempfile
 import zipfile
 import zlib
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Iterable, Iterator
 
@@ -626,14 +627,26 @@ def _expand_file(path: Path, label: str, settings: Settings, tmpdir=None) -> Ite
         yield Item(label, file, error=UnreadableDocument(f"cannot read {file}: {e.strerror or e}"))
 
 
+@lru_cache(maxsize=1)
+def folder_skip_suffixes() -> frozenset[str]:
+    """Suffixes of code/config files a folder walk passes over (``docproc/data/folder_skip_suffixes.txt``).
+
+    >>> ".py" in folder_skip_suffixes() and ".txt" not in folder_skip_suffixes()
+    True
+    """
+    lines = (Path(__file__).parent / "data" / "folder_skip_suffixes.txt").read_text(encoding="utf-8").splitlines()
+    return frozenset(ln.strip().lower() for ln in lines if ln.strip() and not ln.startswith("#"))
+
+
 def _walk(folder: Path, exclude: frozenset[Path] = frozenset()) -> Iterator[Path]:
-    """Files under ``folder``, sorted, hidden entries and OS litter skipped, symlinked folders not followed,
-    folders in ``exclude`` (resolved paths, e.g. the output folder of a conversion) left out."""
+    """Files under ``folder``, sorted, hidden entries, OS litter and code/config files skipped, symlinked folders
+    not followed, folders in ``exclude`` (resolved paths, e.g. the output folder of a conversion) left out."""
+    skip_suffixes = folder_skip_suffixes()
     for root, dirs, files in os.walk(folder):
         dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d != "__MACOSX"
                          and not (exclude and (Path(root) / d).resolve() in exclude))
         for f in sorted(files):
-            if not f.startswith(".") and f not in _SKIP_NAMES:
+            if not f.startswith(".") and f not in _SKIP_NAMES and Path(f).suffix.lower() not in skip_suffixes:
                 yield Path(root) / f
 
 

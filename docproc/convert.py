@@ -121,7 +121,7 @@ def convert_one(data: bytes, name: str, member: str | None, path: str, settings:
     s = _settings_from(settings)
     if not _STATE.get("warm"):
         init_worker(settings)
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     base = {"pid": os.getpid()}
     try:
         with _deadline(timeout):
@@ -141,7 +141,7 @@ def convert_one(data: bytes, name: str, member: str | None, path: str, settings:
     if d["source"].get("format") == "pdf":
         pages = int(doc.meta.get("pages") or 0) or (1 + sum(b.kind == "page_break" for b in doc.blocks))
     return {**base, "ok": True, "line": dumps_line(d), "status": doc.status, "format": doc.source.format,
-            "pages": pages, "elapsed": time.perf_counter() - t0, "rss": _peak_rss()}
+            "pages": pages, "elapsed": time.perf_counter() - t0, "cpu": time.process_time() - c0, "rss": _peak_rss()}
 
 
 # -- main side ---------------------------------------------------------------------------------------------
@@ -154,7 +154,8 @@ class Stats:
     failed: int = 0
     pages: int = 0
     pdf_seconds: float = 0.0
-    worker_seconds: float = 0.0
+    worker_seconds: float = 0.0  # wall time spent in convert_one, summed over documents
+    worker_cpu_seconds: float = 0.0  # CPU time of the same (does not grow when other programs share the cores)
     elapsed: float = 0.0
     finalize_seconds: float = 0.0  # ordering documents.jsonl and writing the derived files at the end
     worker_peak_rss: dict[int, int] = field(default_factory=dict)
@@ -481,6 +482,7 @@ def convert(inputs: Iterable[str | Path], output: str | Path, *, jobs: int | Non
             fmt = res.get("format") or "unknown"
             st.by_format[fmt] = st.by_format.get(fmt, 0) + 1
             st.worker_seconds += res.get("elapsed") or 0.0
+            st.worker_cpu_seconds += res.get("cpu") or 0.0
             if res.get("pages"):
                 st.pages += res["pages"]
                 st.pdf_seconds += res.get("elapsed") or 0.0

@@ -31,21 +31,19 @@ from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
-from pathlib import Path
 
-from .extract.headings import Heading, Section, build_sections, find_headings, is_stage_section
+from .extract.headings import (Heading, Section, Table, build_sections, find_headings, find_tables, is_stage_section,
+                               load_patterns, section_at)
 from .extract.owners import OwnerTag, find_owner_tags, looks_like_unit, possessive_owners, split_units, subject_owners
 from .model import Notice, Task
 
-PATTERNS = Path(__file__).resolve().parents[1] / "models" / "patterns"
 MAX_CONTENT = 60
 
 
 @lru_cache(maxsize=1)
 def _nontask_re() -> re.Pattern:
-    words = [w.strip() for w in (PATTERNS / "nontask_starts.txt").read_text(encoding="utf-8").splitlines()
-             if w.strip() and not w.startswith("#")]
-    return re.compile("^(?:" + "|".join(sorted(map(re.escape, words), key=len, reverse=True)) + ")")
+    words = load_patterns("nontask_starts.txt")
+    return re.compile("^(?:" + "|".join(sorted(words, key=len, reverse=True)) + ")")  # lines are regexes: 因(?!此)
 
 
 _END = re.compile(r"[。！？；;!?\n]")
@@ -189,6 +187,25 @@ def _is_deadline(t) -> bool:
     return kind == "range" and getattr(t, "grain", "") in ("day", "month") and "放假" not in t.text
 
 
+_DUTY_WORD = re.compile(r"要|应|须|请|务必|负责|牵头")
+
+
+def _is_narrative(s: _Sent, ref: date | None) -> bool:
+    """A sentence dated only in the past, with no word of duty: background (an event, a status), not a task.
+
+    >>> from types import SimpleNamespace as N
+    >>> past = N(kind="point", grain="month", end=date(2018, 11, 30), text="2018年11月", span=(0, 8))
+    >>> _is_narrative(_Sent(0, 9, "2018年11月，党中央、国务院印发《意见》", times=[past]), date(2019, 1, 22))
+    True
+    >>> _is_narrative(_Sent(0, 9, "2018年11月，各地要完成摸排", times=[past]), date(2019, 1, 22))
+    False
+    """
+    if ref is None or not s.times or _DUTY_WORD.search(s.text) or s.times[0].span[0] - s.start > 12:
+        return False  # the past time must open the sentence (2018年11月，… / 但经梳理，截至…), not qualify a noun (上年资金)
+    return all(getattr(t, "end", None) is not None and t.end <= ref and getattr(t, "kind", "") != "recurring"
+               for t in s.times)
+
+
 def _is_task_time(t, ref: date | None, in_step: bool = False) -> bool:
     kind = getattr(t, "kind", "")
     if kind == "point" and getattr(t, "grain", "") == "year" and not re.search(r"\d", t.text):
@@ -199,10 +216,13 @@ def _is_task_time(t, ref: date | None, in_step: bool = False) -> bool:
         return False
     if ref is not None and t.end < ref and (ref - t.end).days > 60 and kind != "range":
         return False
-    if ref is not None and t.end < ref and not in_step and kind == "range":
-        return False  # a past event (8月11日至18日，山西省连续发生…), not a time limit
+    if ref is not None and t.end < ref and not in_step and (
+            kind == "range" or (kind == "point" and getattr(t, "grain", "day") != "day")):
+        return False  # a past event (8月11日至18日，山西省连续发生… / 2018年11月，党中央、国务院印发…), not a time limit
     if ref is not None and kind == "point" and t.end == ref:
         return False  # the signing date under the signature
+    if ref is not None and t.end <= ref and t.text.startswith(("截至", "截止到")):
+        return False  # 截至2024年6月30日，全省仍有…: a status date
     return True
 
 
@@ -231,31 +251,26 @@ def _guess_signed(text: str) -> date | None:
     return best
 
 
-def _load_lines(name: str) -> list[str]:
-    return [w.strip() for w in (PATTERNS / name).read_text(encoding="utf-8").splitlines()
-            if w.strip() and not w.startswith("#")]
-
-
 @lru_cache(maxsize=1)
 def _nontask_phrase_re() -> re.Pattern:
     """Sentences that are never tasks wherever they stand (nontask_phrases.txt: 特制定本方案, 放假调休…)."""
-    return re.compile("|".join(_load_lines("nontask_phrases.txt")))
+    return re.compile("|".join(load_patterns("nontask_phrases.txt")))
 
 
 @lru_cache(maxsize=1)
 def _exhortation_re() -> re.Pattern:
     """General exhortations (exhortations.txt: 要高度重视…, 要充分认识…的重要意义, 要把…作为…的重要抓手)."""
-    return re.compile("|".join(_load_lines("exhortations.txt")))
+    return re.compile("|".join(load_patterns("exhortations.txt")))
 
 
 @lru_cache(maxsize=1)
 def _urge_clause_re() -> re.Pattern:
-    return re.compile("(?:" + "|".join(_load_lines("exhortation_clauses.txt")) + ")")
+    return re.compile("(?:" + "|".join(load_patterns("exhortation_clauses.txt")) + ")")
 
 
 @lru_cache(maxsize=1)
 def _goal_re() -> re.Pattern:
-    return re.compile("|".join(_load_lines("goal_markers.txt")))
+    return re.compile("|".join(load_patterns("goal_markers.txt")))
 
 
 _URGE_LEAD = re.compile(r"^(?:要|应|须|必须|应当|务必|要|切实|认真|进一步|积极|主动|全力|扎实|务必|并)+")
@@ -388,8 +403,9 @@ def _meeting_task(text: str, sents: list[_Sent], headings: list[Heading], ref):
     wh = next((h for h in headings if _MEETING_WHO.match(h.title or "")), None)
     if wh is not None:
         seg = text[wh.body_start: next((h.span[0] for h in headings if h.span[0] > wh.span[0]), len(text))]
-        seg = re.split(r"[。；\n]", seg, 1)[0]
-        owners = [(u, sp) for u, sp in split_units(seg, wh.body_start) if 2 <= len(u) <= 30]  # as listed
+        lead = len(seg) - len(seg.lstrip())
+        seg = re.split(r"[。；\n]", seg[lead:], 1)[0]
+        owners = [(u, sp) for u, sp in split_units(seg, wh.body_start + lead) if 2 <= len(u) <= 30]  # as listed
     return _Draft([what], owners, None, [], when, "meeting", None, 0.7)
 
 
@@ -467,6 +483,9 @@ def extract_tasks(text: str, notice: Notice | None, times: list) -> list[Task]:
     sections = build_sections(text, headings)
     tags = find_owner_tags(text)
     sents = _sentences(text, headings, tags, times)
+    tables = find_tables(text)
+    if tables:
+        sents = [x for x in sents if not any(tb.span[0] <= x.start < tb.span[1] for tb in tables)]
     _place(sents, sections, times)
 
     # owner segments: each tag/field owns the sentences since the previous tag or heading
@@ -484,7 +503,7 @@ def extract_tasks(text: str, notice: Notice | None, times: list) -> list[Task]:
             # a field line (实施部门：…) under an activity covers the whole activity paragraph above it
             prev = max([t.span[1] for t in tags if t.span[1] <= tag.span[0]] + [0]) if len(tags) < 50 else \
                 max([t.span[1] for t in tags[:tag_pos] if t.span[1] <= tag.span[0]] + [0])
-            sec = _innermost(sections, tag.span[0])
+            sec = section_at(sections, tag.span[0])
             if sec is not None:
                 prev = max(prev, sec.start)
         i = bisect_left(starts, prev)
@@ -499,11 +518,15 @@ def extract_tasks(text: str, notice: Notice | None, times: list) -> list[Task]:
     lead_times = _lead_times(text, sections, sents, ref)
     step_override = _time_fields(sents, lambda sec: _stage_of(sec, lead_times)[1], ref)
     campaign = _campaign_window(sents, headings, ref)
+    who = next((sec for sec in sections if _MEETING_WHO.match(sec.heading.title or "")), None) \
+        if any(_MEETING_TIME.match(h.title or "") for h in headings) else None
     last_key = None
     cont = None  # (owners, section, stage) of the last subject sentence: carried by the ；-chained items after it
     for i, s in enumerate(sents):
         if s.heading is not None or _SKIP_LINE.search(s.text) or _PRINT_LINE.search(s.text):
             continue
+        if who is not None and who.start <= s.start < who.end:
+            continue  # the 参会人员 of a meeting notice are listed, not assigned
         if _nontask_phrase_re().search(s.text):
             cont = None
             continue
@@ -512,6 +535,9 @@ def extract_tasks(text: str, notice: Notice | None, times: list) -> list[Task]:
         tag = seg_of.get(i)
         ttimes = [t for t in s.times if _is_task_time(t, ref, in_step=step is not None)]
         own_time = ttimes[0] if ttimes else None
+        if own_time is None and step is None and _is_narrative(s, ref):
+            cont = None
+            continue  # 2018年11月，党中央、国务院印发… / 截至6月30日，全省仍有…: what happened, not what is assigned
         anytime = s.times[0] if s.times else None
         if _TIME_FIELD.match(s.text):
             # 时间：2015年6月25日前 — the time of the item above (of the step when in a step section)
@@ -569,6 +595,11 @@ def extract_tasks(text: str, notice: Notice | None, times: list) -> list[Task]:
                 drafts.append(_Draft([s], subj, None, [], own_time or step_time, "step", stage, 0.8, step_time))
                 last_key = key
                 continue
+            if own_time is None and subj and "；" in text[max(0, s.start - 2): s.start] and drafts[-1].time is step_time:
+                # 市文明办将名单公示；所在单位将介绍公示: a ；-joined clause of the same step shares its task
+                drafts[-1].sents.append(s)
+                drafts[-1].owners = drafts[-1].owners + [u for u in subj if u[0] not in [o for o, _ in drafts[-1].owners]]
+                continue
             if own_time is not None or (subj and not conditional):
                 if own_time is None and drafts[-1].owners == [] and not subj:
                     drafts[-1].sents.append(s)
@@ -600,14 +631,53 @@ def extract_tasks(text: str, notice: Notice | None, times: list) -> list[Task]:
             cont = (cont[0], cont[1], cont[2], False)
             continue
         cont = None
+    if tables:
+        drafts = sorted(drafts + _table_drafts(tables, times), key=lambda d: d.sents[0].start)
     _closing_deadline(drafts)
     meeting = _meeting_task(text, sents, headings, ref)
     if meeting is not None:
+        a, b = meeting.sents[0].start, meeting.sents[0].end
+        drafts = [d for d in drafts if not any(x.start < b and a < x.end for x in d.sents)]  # 决定召开…会议: the meeting
         drafts.insert(sum(1 for d in drafts if d.sents[0].start < meeting.sents[0].start), meeting)
     return [_task(k, d, text) for k, d in enumerate(drafts)]
 
 
-_SUBMIT = re.compile(r"报(?:送|至|到)?(?:省|市|县|区|国|局|我|各|所在|本)")
+def _table_drafts(tables: list[Table], times: list) -> list[_Draft]:
+    """One task per row of a task table: the task cell, the units of the owner/lead/partner cells, the time
+    expression of the time cell (its text alone when it names no date: ``长期坚持``)."""
+    from types import SimpleNamespace
+
+    out = []
+    for tb in tables:
+        for row in tb.rows:
+            c = row.cells
+            text, (a, b) = c["task"]
+            owners, lead, partners = [], None, []
+            for kind in ("lead", "owner", "partner"):
+                if kind in c:
+                    units = [(u, sp) for u, sp in split_units(*_cell_base(c[kind])) if len(u) >= 2]
+                    owners += units
+                    if kind == "lead" and units:
+                        lead = units[0][0]
+                    if kind == "partner":
+                        partners += [u for u, _ in units]
+            when = None
+            if "time" in c:
+                ctext, (ta, tb_) = c["time"]
+                when = next((t for t in times if ta <= t.span[0] < tb_), None)
+                if when is None:
+                    when = SimpleNamespace(text=ctext, span=(ta, tb_), kind="relative", start=None, end=None,
+                                           recurrence=None)
+            out.append(_Draft([_Sent(a, b, text)], owners, lead, partners, when, "table", row.group, 0.85))
+    return out
+
+
+def _cell_base(cell):
+    text, (a, _) = cell
+    return text, a
+
+
+_SUBMIT = re.compile(r"报(?:送|至|到)?(?:省|市|县|区|国|局|我|各|所在|本)|提交|填报|填写[^，。；]{0,12}[表书]|出具[^，。；]{0,8}[函书]")
 _MATERIALS = re.compile(r"材料|申报书|申请书|报名表|回执|推荐表")
 
 
@@ -648,16 +718,6 @@ def _task(k: int, d: _Draft, text: str) -> Task:
         time_text=time_text, recurrence=rec, span=(d.sents[0].start, d.sents[-1].end),
         confidence=d.confidence, rule=d.rule, spans=spans,
     )
-
-
-def _innermost(sections: list[Section], pos: int) -> Section | None:
-    best = None
-    for s in sections:
-        if s.start > pos:
-            break
-        if s.start <= pos < s.end:
-            best = s
-    return best
 
 
 def _place(sents: list[_Sent], sections: list[Section], times: list) -> None:

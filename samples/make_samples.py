@@ -28,6 +28,7 @@ import zipfile
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+FIXTURES = HERE.parent / "tests" / "data" / "fixtures"  # the .doc and the encrypted PDF: test-only files
 ROOT = HERE.parent
 SHARED = Path(os.environ.get("DOCPROC_SHARED", ROOT.parent / "shared")).resolve()
 SEEDS = ["000_e91c830034ea0435", "001_4317c450505966d0", "002_37115b21c65bdb69",
@@ -282,10 +283,11 @@ def make_pdf() -> None:
         subprocess.run([soffice, f"-env:UserInstallation={profile}", "--headless", "--convert-to", enc,
                         "--outdir", tmp, str(HERE / "docx" / "004.docx")], check=True, capture_output=True,
                        timeout=300)
-        shutil.copyfile(Path(tmp, "004.pdf"), out / "encrypted-004.pdf")
+        FIXTURES.mkdir(parents=True, exist_ok=True)  # negative/tool-dependent fixtures live with the tests
+        shutil.copyfile(Path(tmp, "004.pdf"), FIXTURES / "encrypted-004.pdf")
         # the same notice as a Word 97 .doc (for the doc reader and the doc-vs-pdf agreement test)
         subprocess.run([soffice, f"-env:UserInstallation={profile}", "--headless", "--convert-to",
-                        "doc:MS Word 97", "--outdir", str(HERE / "doc"), str(HERE / "docx" / "003.docx")],
+                        "doc:MS Word 97", "--outdir", str(FIXTURES), str(HERE / "docx" / "003.docx")],
                        check=True, capture_output=True, timeout=300)
 
 

@@ -8,6 +8,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "samples"
+FIXTURES = ROOT / "tests" / "data" / "fixtures"  # test-only files: a .doc, an encrypted PDF
 SHARED = Path(os.environ.get("DOCPROC_SHARED", ROOT.parent / "shared")).resolve()
 HAVE_SHARED = (SHARED / "gold").is_dir()
 

@@ -10,7 +10,7 @@ import pytest
 from docproc.detect import looks_like_html, sniff, utf16_by_nuls
 from docproc.errors import EmptyDocument, UnsupportedFormat
 
-from .conftest import HAVE_SHARED, SAMPLES, SHARED
+from .conftest import FIXTURES, HAVE_SHARED, SAMPLES, SHARED
 
 SAMPLE_FORMATS = [
     ("seeds/000_e91c830034ea0435.txt", "txt"),
@@ -19,7 +19,7 @@ SAMPLE_FORMATS = [
     ("text/002.gbk.txt", "txt"), ("text/002.utf16le-bom.txt", "txt"), ("text/002.utf16be-bom.txt", "txt"),
     ("text/002.utf16le-nobom.txt", "txt"), ("text/000.trad.big5.txt", "txt"), ("text/docno.gbk.txt", "txt"),
     ("html/003.html", "html"), ("html/004.html", "html"), ("html/000.big5.html", "html"),
-    ("docx/003.docx", "docx"), ("pdf/003.pdf", "pdf"), ("pdf/scan-003.pdf", "pdf"), ("doc/003.doc", "doc"),
+    ("docx/003.docx", "docx"), ("pdf/003.pdf", "pdf"), ("pdf/scan-003.pdf", "pdf"), ("../tests/data/fixtures/003.doc", "doc"),
 ]
 
 
@@ -102,7 +102,7 @@ def test_xlsx_is_not_docx_nor_archive():
 
 
 def test_ole2_without_word_stream():
-    data = bytearray((SAMPLES / "doc/003.doc").read_bytes())
+    data = bytearray((FIXTURES / "003.doc").read_bytes())
     name = "WordDocument".encode("utf-16-le")
     i = data.find(name)
     data[i:i + len(name)] = "WordDokument".encode("utf-16-le")

@@ -34,3 +34,27 @@ def test_sections_nest_and_stage_sections():
     inner = section_at(secs, text.index("各地"))
     assert inner.heading.title == "摸底排查" and inner.parent.heading.title == "工作步骤"
     assert is_stage_section(inner.parent.heading.title) and not is_stage_section("保障措施")
+
+
+def test_brackets_and_requests_are_not_titles():
+    from docproc.extract.headings import find_headings as fh
+
+    text = "三、有关要求\n（一）各区（县）住房城乡建设局要明确联络员。\n（二）请各分（子）公司于7月10日前报送。\n" \
+           "（三）作交流发言的单位请准备发言材料。\n四、其他要求请各单位于3月5日前报送回执。"
+    assert [h.title for h in fh(text)] == ["有关要求", "", "", "", "其他要求"]
+
+
+def test_task_tables_inline_and_one_cell_per_line():
+    from docproc.extract.headings import find_tables
+
+    text = ("附件\n任务分工表\n序号\t主要任务\t牵头单位\t配合单位\t完成时限\n（一）源头治理\n"
+            "1\t建立工作台账\t市商务局\t市财政局、市税务局\t2024年6月底前\n"
+            "2\t开展 专项 检查\t市场监管局\t各区政府\t长期坚持\n附件2\n3 不是表格 的 一行")
+    (tb,) = find_tables(text)
+    rows = [(r.group, r.cells["task"][0], r.cells["lead"][0], r.cells["partner"][0], r.cells["time"][0])
+            for r in tb.rows]
+    assert rows == [("（一）源头治理", "建立工作台账", "市商务局", "市财政局、市税务局", "2024年6月底前"),
+                    ("（一）源头治理", "开展专项检查", "市场监管局", "各区政府", "长期坚持")]
+    a, b = tb.rows[0].cells["task"][1]
+    assert text[a:b] == "建立工作台账"
+    assert find_tables("序号 姓名 职务 联系电话\n1 张某 科长 123") == []  # a roster, not a task table

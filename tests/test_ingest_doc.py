@@ -10,7 +10,7 @@ from docproc.errors import MissingTool, UnreadableDocument
 from docproc.ingest import doc, pdf
 from docproc.ingest import read as ingest_read
 
-from .conftest import SAMPLES
+from .conftest import FIXTURES
 
 needs_antiword = pytest.mark.skipif(not shutil.which("antiword"), reason="antiword not installed")
 needs_soffice = pytest.mark.skipif(not (shutil.which("soffice") or shutil.which("libreoffice")),
@@ -51,7 +51,7 @@ def test_doc_and_pdf_of_the_same_notice_agree(shared):
 
 @needs_soffice
 def test_lists_go_through_libreoffice():
-    data = (SAMPLES / "doc/003.doc").read_bytes()
+    data = (FIXTURES / "003.doc").read_bytes()
     assert doc.fib_info(data) == {"encrypted": False, "lists": True}
     got = doc.read(data, "003.doc")
     assert got.meta["converter"] == "libreoffice"
@@ -65,7 +65,7 @@ def test_fib_of_a_wps_doc(shared):
 
 @needs_antiword
 def test_antiword_on_the_sample_doc():
-    got = doc.read((SAMPLES / "doc/003.doc").read_bytes(), "003.doc", tools=["antiword"])
+    got = doc.read((FIXTURES / "003.doc").read_bytes(), "003.doc", tools=["antiword"])
     assert got.meta["converter"] == "antiword"
     assert "局属各单位，机关各处室：" in got.text.split("\n")
 
@@ -73,7 +73,7 @@ def test_antiword_on_the_sample_doc():
 def test_no_converter_installed(monkeypatch, tmp_path):
     monkeypatch.setenv("PATH", str(tmp_path))  # an empty directory: antiword, soffice, catdoc all absent
     with pytest.raises(MissingTool) as e:
-        doc.read((SAMPLES / "doc/003.doc").read_bytes(), "003.doc")
+        doc.read((FIXTURES / "003.doc").read_bytes(), "003.doc")
     assert "apt-get install antiword" in str(e.value) and "libreoffice" in str(e.value)
 
 

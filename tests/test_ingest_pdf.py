@@ -10,7 +10,7 @@ from docproc.ingest import pdf
 from docproc.ingest import read as ingest_read
 from docproc.ingest.pdf import Line, Page, paragraphs
 
-from .conftest import SAMPLES
+from .conftest import FIXTURES, SAMPLES
 
 P = SAMPLES / "pdf"
 SEEDS = {"000": "000_e91c830034ea0435", "001": "001_4317c450505966d0", "002": "002_37115b21c65bdb69",
@@ -69,7 +69,7 @@ def test_scan_needs_ocr():
 
 def test_encrypted():
     with pytest.raises(EncryptedDocument):
-        ingest_read((P / "encrypted-004.pdf").read_bytes(), "encrypted-004.pdf")
+        ingest_read((FIXTURES / "encrypted-004.pdf").read_bytes(), "encrypted-004.pdf")
 
 
 def test_corrupt():

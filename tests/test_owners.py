@@ -64,3 +64,40 @@ def test_split_units_keeps_shared_heads():
     assert [u for u, _ in split_units("各县（市、区）工信科技局、城市管理局")] == ["各县（市、区）工信科技局", "城市管理局"]
     assert [u for u, _ in split_units("财政、发展改革、教育等部门")] == ["财政", "发展改革", "教育"]
     assert not looks_like_unit("进行") and looks_like_unit("各市")
+
+
+@pytest.mark.parametrize("name,ok", [
+    ("各区县", True), ("各乡镇", True), ("各村（社区）", True), ("县区", True), ("你区", True),
+    ("各二级党组织", True), ("省“四减四增”工作办公室", True),
+    ("乡村", False), ("市区", False), ("全市", False), ("“四减四增”工作", False), ("协助电力公司", False),
+])
+def test_unit_names_of_levels_pronouns_and_quoted_names(name, ok):
+    assert looks_like_unit(name) is ok
+
+
+@pytest.mark.parametrize("phrase,units", [
+    ("各级农业农村、财政部门", ["各级农业农村、财政部门"]),          # a shared head, no 等: one unit
+    ("国网陕西检修、建设公司", ["国网陕西检修、建设公司"]),
+    ("有关省、自治区、直辖市", ["有关省、自治区、直辖市"]),          # an addressee scope is never split
+    ("财政、医保、中医药等部门（单位）", ["财政", "医保", "中医药"]),  # a collective list: its pieces are the units
+    ("各部门（单位）", ["各部门（单位）"]),
+    ("山东省立医院、济南市妇幼保健院等8家省直定点医疗机构", ["山东省立医院", "济南市妇幼保健院"]),
+])
+def test_split_units_ellipsis_scopes_and_collectives(phrase, units):
+    assert [u for u, _ in split_units(phrase)] == units
+
+
+@pytest.mark.parametrize("sentence,units", [
+    ("各区县要对辖区内重点部位开展全面排查", ["各区县"]),
+    ("你区要抓紧编制开发区总体发展规划", ["你区"]),
+    ("作交流发言的单位请准备发言材料", ["作交流发言的单位"]),
+    ("各村（社区）对照验收标准开展自查", ["各村（社区）"]),
+    ("所在市、县人民政府及同级财政部门要主动解决移交过程中出现的问题", ["所在市、县人民政府", "同级财政部门"]),
+    ("因此，这项工作由外交部和总参谋部统一归口管理", ["外交部", "总参谋部"]),
+    ("集团公司主要领导作讲话", []),
+    ("及时向农业农村部门提交补贴申请资料", []),
+    ("由所涉及的省政府办公厅、住房城乡建设厅、财政厅等省级主管部门（单位）牵头完成自查报告",
+     ["省政府办公厅", "住房城乡建设厅", "财政厅"]),
+])
+def test_subject_owners_more_forms(sentence, units):
+    assert [u for u, _ in subject_owners(sentence)] == units

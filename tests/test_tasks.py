@@ -165,3 +165,42 @@ def test_meeting_notice_and_run_in_headings():
 def test_no_tasks_from_holiday_schedules_and_past_events():
     assert run("一、元旦：2018年12月30日至2019年1月1日放假调休，共3天。\n", "2018-12-04") == []
     assert run("8月11日至18日，山西省连续发生3起特大煤矿瓦斯爆炸事故。", "2004-08-24") == []
+
+
+def test_task_table_rows_are_tasks():
+    text = ("关于印发任务分工的通知\n各区局：\n请各责任单位认真落实。\nXX局\n2024年3月12日\n附件\n"
+            "序号 重点任务 责任单位 完成时限\n1 制定专项行动实施方案 协调处 2024年3月底前\n"
+            "2 开展校园食品安全专项检查 经营处、各区市场监管局 2024年4月—6月\n3 开展核查处置 各区市场监管局 长期坚持\n")
+    ts = run(text, "2024-03-12")
+    rows = [t for t in ts if t.rule == "table"]
+    assert [(t.content, t.owners, t.start, t.due) for t in rows] == [
+        ("制定专项行动实施方案", ["协调处"], None, "2024-03-31"),
+        ("开展校园食品安全专项检查", ["经营处", "各区市场监管局"], "2024-04-01", "2024-06-30"),
+        ("开展核查处置", ["各区市场监管局"], None, None)]
+    assert rows[2].time_text == "长期坚持"
+    assert not any("序号" in t.content for t in ts)
+
+
+def test_past_narrative_and_status_dates_are_not_tasks():
+    text = ("2018年11月，党中央、国务院印发《关于学前教育的若干意见》。但经梳理，截至2024年6月30日，全省仍有12项任务滞后。"
+            "2024年1月8日至1月19日，县安委会组织考核组进行了考核。各地要于8月31日前报送整改情况。")
+    ts = run(text, "2024-07-08")
+    assert [(t.owners, t.due) for t in ts] == [(["各地"], "2024-08-31")]
+
+
+def test_meeting_sentence_is_the_meeting_task_only():
+    text = ("关于召开上半年安全生产工作会议的通知\n各分（子）公司：\n决定召开2024年上半年安全生产工作会议，部署下半年重点任务。\n"
+            "一、会议时间\n2024年7月16日上午9:00。\n二、参会人员\n各分（子）公司主要负责人，集团总部各部门负责人。\n"
+            "三、有关要求\n（一）请各分（子）公司于7月10日前将工作总结报集团安全环保部。\n")
+    ts = run(text, "2024-07-03")
+    assert [(t.rule, t.due, t.owners) for t in ts] == [
+        ("meeting", "2024-07-16", ["各分（子）公司主要负责人", "集团总部各部门负责人"]),
+        ("dated", "2024-07-10", ["各分（子）公司"])]
+
+
+def test_closing_deadline_reaches_listed_submissions_and_conditions_are_not_tasks():
+    text = ("一、申报条件\n（一）申报单位应为在本省注册的企事业单位。\n二、申报材料\n（一）申报单位须提交项目申报书纸质件一式两份。\n"
+            "（二）各推荐单位出具推荐函并填写推荐项目汇总表。\n三、申报时间\n请各推荐单位于2024年4月25日前将纸质材料报送至省科技厅。\n")
+    ts = run(text, "2024-03-15")
+    assert [(t.owners, t.due) for t in ts] == [
+        (["申报单位"], "2024-04-25"), (["各推荐单位"], "2024-04-25"), (["各推荐单位"], "2024-04-25")]

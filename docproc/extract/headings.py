@@ -16,6 +16,8 @@ a short ``title`` (the words up to the first 。：；( or line end) and the spa
 [(5, '注重特色'), (5, '注重创新')]
 >>> find_headings("完成1.5万户改造，十九届二中、三中全会")
 []
+>>> [(h.title, h.body_start) for h in find_headings("（一）各区（县）住房城乡建设局要明确联络员。（二）请各分（子）公司于7月10日前报送。")]
+[('', 3), ('', 25)]
 >>> is_stage_section("三、实施步骤") , is_stage_section("四、保障措施")
 (True, False)
 """
@@ -57,12 +59,13 @@ _MARK = re.compile(
 _BOUNDARY = set("。；！？：:;!?）)”】\n　 ")
 _TITLE_END = re.compile(r"[。：:；;！？\n（(，,]|(?<=[\u4e00-\u9fff])[（(][一二三四五六七八九十\d]{1,2}[）)]|(?<=[\u4e00-\u9fff])\d{1,2}[.、．](?=[\u4e00-\u9fff])")
 _PAREN = re.compile(r"[（(]([^（）()]{2,30})[）)]")
+_PAREN1 = re.compile(r"[（(][^（）()\s\d一二三四五六七八九十]?[）)](?![。：:；;，,\n])")
 _AFTER_PAREN = set("。：:；;，,\n　 ！？!?（(一二三四五六七八九十0123456789") | {"\r"}
 
 
 @lru_cache(maxsize=1)
 def _run_in_re() -> re.Pattern:
-    words = "|".join(sorted(map(re.escape, _load("heading_ends.txt")), key=len, reverse=True))
+    words = "|".join(sorted(map(re.escape, load_patterns("heading_ends.txt")), key=len, reverse=True))
     return re.compile(rf"(?:{words})(?=[^，。；：]{{4,}})|(?<=[\u4e00-\u9fff]{{2}})(?=请|[0-9０-９]|[一二三四五六七八九十]{{1,2}}月|各[\u4e00-\u9fff]{{1,8}}(?:要|应|于|须))")
 
 
@@ -74,8 +77,8 @@ def _run_in(title: str) -> int:
     '其他要求'
     >>> t = "会议时间3月9日上午9:00"; t[:_run_in(t)]
     '会议时间'
-    >>> _run_in("宣传发动"), _run_in("切实加强组织领导")
-    (0, 0)
+    >>> _run_in("宣传发动"), _run_in("切实加强组织领导"), _run_in("作交流发言的单位请准备发言材料")
+    (0, 0, 0)
     """
     if len(title) < 6:
         return 0
@@ -83,6 +86,11 @@ def _run_in(title: str) -> int:
     if not m:
         return 0
     cut = m.end() if m.end() > m.start() else m.start()
+    if m.end() == m.start() and title.startswith("请", cut):
+        from .owners import looks_like_unit
+
+        if looks_like_unit(title[:cut]):
+            return 0  # 作交流发言的单位请准备…: a unit addressed by 请 is the item's subject, not its title
     return cut if 2 <= cut <= len(title) - 3 else 0
 
 
@@ -119,10 +127,12 @@ class Heading:
 
 @lru_cache(maxsize=1)
 def stage_words() -> tuple[str, ...]:
-    return _load("stage_headings.txt")
+    return load_patterns("stage_headings.txt")
 
 
-def _load(name: str) -> tuple[str, ...]:
+def load_patterns(name: str) -> tuple[str, ...]:
+    """The lines of ``models/patterns/NAME`` (stripped), without blank lines and ``#`` comments — the one loader
+    of the pattern files of headings, owners and tasks."""
     out = []
     for line in (PATTERNS / name).read_text(encoding="utf-8").splitlines():
         line = line.strip()
@@ -205,6 +215,11 @@ def find_headings(text: str) -> list[Heading]:
                 # 四、其他要求请各单位于3月5日前…: a title run into its text (flattened or unpunctuated)
                 title, tend = title[:cut], m.end() + cut
                 end = tend
+        if title and text[tend: tend + 1] in "（(" and _PAREN1.match(text, tend):
+            # 各区（县）住房城乡建设局要… / 请各分（子）公司于…: a one-character bracket inside a name, not a title end
+            title, tend, end, paren = "", m.end(), m.end(), None
+        if title.startswith("请"):
+            title, tend, end, paren = "", m.end(), m.end(), None  # 请各单位于…: a request, never a title
         if title and _is_sentence(text[m.end(): max(tend, m.end() + len(title))]):
             # 一、各市财政局应于每月10日前报送…: a unit subject with its predicate is the item's text, not a title
             title, tend, end, paren = "", m.end(), m.end(), None
@@ -257,3 +272,192 @@ def section_at(sections: list[Section], pos: int) -> Section | None:
         if s.start <= pos < s.end:
             best = s
     return best
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Task tables (任务分工表) flattened to text: a header line ``序号 重点任务 责任单位 完成时限`` and one row per line
+# (cells separated by spaces or tabs), or the same table with every cell on its own line.
+
+@dataclass(frozen=True)
+class TableRow:
+    span: tuple[int, int]
+    cells: dict            # column kind (no/task/owner/lead/partner/time) -> (text, (start, end))
+    group: str | None = None   # a category line between the rows (（一）强化源头治理)
+
+
+@dataclass(frozen=True)
+class Table:
+    span: tuple[int, int]  # header start .. end of the last row
+    rows: tuple
+
+
+@lru_cache(maxsize=1)
+def _table_columns() -> dict[str, str]:
+    out = {}
+    for line in load_patterns("table_columns.txt"):
+        kind, _, word = line.partition("\t")
+        if word.strip():
+            out[word.strip()] = kind.strip()
+    return out
+
+
+@lru_cache(maxsize=1)
+def _table_hint() -> re.Pattern:
+    words = [w for w, k in _table_columns().items() if k in ("owner", "lead", "partner", "time")]
+    return re.compile("|".join(sorted(map(re.escape, words), key=len, reverse=True)))
+
+
+_CELL = re.compile(r"[^ \t\u3000]+")
+_ROW_NO = re.compile(r"^(?:\d{1,3}|[一二三四五六七八九十]{1,3})[.、．]?$")
+_TIMEISH = re.compile(r"\d{4}年|\d{1,2}月|年底|年内|季度|上半年|下半年|前$|长期|持续|每[年季月周日]|日内|工作日|及时|立即|适时")
+_STOP_LINE = re.compile(r"^(?:附件|附表|抄送|联系人|联系电话|注[:：])")
+
+
+def _header_kinds(cells: list[str]) -> list[str] | None:
+    cols = _table_columns()
+    kinds = [cols.get(c) for c in cells]
+    if len(cells) < 2 or None in kinds or "task" not in kinds or kinds.count("task") > 1:
+        return None
+    if not ({"owner", "lead", "time"} & set(kinds)):
+        return None
+    return kinds
+
+
+def _assign(kinds: list[str], pieces: list[tuple[str, int, int]]) -> dict | None:
+    """Map the pieces of one row to the header's columns: the columns left of the task column take one piece
+    each from the left, those right of it one piece each from the right, and the task cell keeps what is left
+    (a task text may contain spaces); with too few pieces, a time-like piece goes to the time column."""
+    ti = kinds.index("task")
+    left, right = kinds[:ti], kinds[ti + 1:]
+    pieces = list(pieces)
+    cells = {}
+    if left and left[0] == "no":
+        if not pieces or not _ROW_NO.match(pieces[0][0]):
+            return None
+        cells["no"] = (pieces[0][0], (pieces[0][1], pieces[0][2]))
+        pieces = pieces[1:]
+        left = left[1:]
+    if len(pieces) >= len(left) + 1 + len(right):
+        for k in left:
+            p = pieces.pop(0)
+            cells[k] = (p[0], (p[1], p[2]))
+        tail = pieces[len(pieces) - len(right):] if right else []
+        mid = pieces[: len(pieces) - len(right)] if right else pieces
+        for k, p in zip(right, tail):
+            cells[k] = (p[0], (p[1], p[2]))
+    else:
+        if not pieces:
+            return None
+        mid = [pieces.pop(0)]
+        free = list(right)
+        for p in pieces:
+            k = "time" if ("time" in free and _TIMEISH.search(p[0])) else next((c for c in free if c != "time"), None)
+            if k is None:
+                return None
+            free.remove(k)
+            cells[k] = (p[0], (p[1], p[2]))
+    if not mid:
+        return None
+    task = "".join(p[0] for p in mid)
+    if len(task) < 4:
+        return None
+    cells["task"] = (task, (mid[0][1], mid[-1][2]))
+    return cells
+
+
+def find_tables(text: str) -> list[Table]:
+    """Task tables flattened to lines, with their rows mapped to columns.
+
+    >>> t = find_tables("分工如下\\n序号 重点任务 责任单位 完成时限\\n1 制定实施方案 协调处 2024年3月底前\\n"
+    ...                 "2 组织“治违禁 控药残”行动 监管处、各区局 2024年10月底前\\n附件2")
+    >>> [(r.cells["no"][0], r.cells["task"][0], r.cells["owner"][0], r.cells["time"][0]) for r in t[0].rows]
+    [('1', '制定实施方案', '协调处', '2024年3月底前'), ('2', '组织“治违禁控药残”行动', '监管处、各区局', '2024年10月底前')]
+    >>> t = find_tables("序号\\n工作任务\\n牵头单位\\n完成时限\\n1\\n建立工作台账\\n市商务局\\n6月底前\\n2\\n开展专项检查\\n市场监管局\\n长期坚持\\n")
+    >>> [(r.cells["task"][0], r.cells["lead"][0], r.cells["time"][0]) for r in t[0].rows]
+    [('建立工作台账', '市商务局', '6月底前'), ('开展专项检查', '市场监管局', '长期坚持')]
+    >>> find_tables("责任单位：市商务局。完成时限：6月底前。")
+    []
+    """
+    if not _table_hint().search(text):
+        return []
+    lines = []
+    pos = 0
+    for raw in text.split("\n"):
+        lines.append((raw, pos))
+        pos += len(raw) + 1
+    out: list[Table] = []
+    i = 0
+    while i < len(lines):
+        raw, off = lines[i]
+        cells = [(m.group(0), off + m.start(), off + m.end()) for m in _CELL.finditer(raw)]
+        kinds = _header_kinds([c[0] for c in cells]) if 2 <= len(cells) <= 8 else None
+        if kinds:
+            rows, i = _rows_inline(lines, i + 1, kinds)
+        else:
+            kinds, j = _header_block(lines, i)
+            if not kinds:
+                i += 1
+                continue
+            rows, i = _rows_block(lines, j, kinds)
+        if rows:
+            out.append(Table((off, rows[-1].span[1]), tuple(rows)))
+    return out
+
+
+def _rows_inline(lines, i: int, kinds: list[str]):
+    rows, group = [], None
+    while i < len(lines):
+        raw, off = lines[i]
+        s = raw.strip()
+        if not s:
+            i += 1
+            continue
+        if _STOP_LINE.match(s):
+            break
+        pieces = [(m.group(0), off + m.start(), off + m.end()) for m in _CELL.finditer(raw)]
+        if len(pieces) == 1:
+            if len(s) > 24 or not rows and group is not None:
+                break
+            group = s  # a category line inside the table
+            i += 1
+            continue
+        cells = _assign(kinds, pieces)
+        if cells is None:
+            break
+        rows.append(TableRow((pieces[0][1], pieces[-1][2]), cells, group))
+        i += 1
+    return rows, i
+
+
+def _header_block(lines, i: int):
+    cols = _table_columns()
+    j = i
+    while j < len(lines) and lines[j][0].strip() in cols:
+        j += 1
+    if j - i < 3:
+        return None, i
+    kinds = _header_kinds([lines[k][0].strip() for k in range(i, j)])
+    return (kinds, j) if kinds and kinds[0] == "no" else (None, i)
+
+
+def _rows_block(lines, j: int, kinds: list[str]):
+    """Rows of a table with one cell per line, each row opened by its number (1, 2, 3…)."""
+    rows = []
+    expect = 1
+    n = len(kinds)
+    while j < len(lines) and lines[j][0].strip() == str(expect):
+        k = j + 1
+        while k < len(lines) and k - j < 2 * n and lines[k][0].strip() != str(expect + 1) \
+                and not _STOP_LINE.match(lines[k][0].strip()):
+            k += 1
+        if k >= len(lines) or lines[k][0].strip() != str(expect + 1):
+            k = min(k, j + n)  # the last row: as many lines as there are columns
+        pieces = [(lines[x][0].strip(), lines[x][1] + len(lines[x][0]) - len(lines[x][0].lstrip()),
+                   lines[x][1] + len(lines[x][0].rstrip())) for x in range(j, k) if lines[x][0].strip()]
+        cells = _assign(kinds, pieces)
+        if cells is None:
+            break
+        rows.append(TableRow((pieces[0][1], pieces[-1][2]), cells))
+        j = k
+        expect += 1
+    return rows, j

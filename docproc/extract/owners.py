@@ -38,32 +38,22 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from pathlib import Path
 
-PATTERNS = Path(__file__).resolve().parents[2] / "models" / "patterns"
-
-
-def _load(name: str) -> list[str]:
-    out = []
-    for line in (PATTERNS / name).read_text(encoding="utf-8").splitlines():
-        line = line.rstrip("\n")
-        if line.strip() and not line.lstrip().startswith("#"):
-            out.append(line.strip())
-    return out
+from .headings import load_patterns
 
 
 @lru_cache(maxsize=1)
 def _data():
     roles = []
-    for line in _load("owner_roles.txt"):
+    for line in load_patterns("owner_roles.txt"):
         w, _, r = line.partition("\t")
         roles.append((w.strip(), (r or "owner").strip()))
     roles.sort(key=lambda x: -len(x[0]))
-    suffixes = sorted(_load("unit_suffixes.txt"), key=len, reverse=True)
-    generic = set(_load("owner_generic.txt"))
-    preds = sorted(_load("predicate_starts.txt"), key=len, reverse=True)
-    nonunit = set(_load("nonunit_words.txt"))
-    starts = sorted(_load("nonunit_starts.txt"), key=len, reverse=True)
+    suffixes = sorted(load_patterns("unit_suffixes.txt"), key=len, reverse=True)
+    generic = set(load_patterns("owner_generic.txt"))
+    preds = sorted(load_patterns("predicate_starts.txt"), key=len, reverse=True)
+    nonunit = set(load_patterns("nonunit_words.txt"))
+    starts = sorted(load_patterns("nonunit_starts.txt"), key=len, reverse=True)
     role_re = re.compile("(?:" + "|".join(re.escape(w) for w, _ in roles) + ")$")
     pred_re = re.compile("|".join(re.escape(w) for w in preds))
     return {
@@ -77,9 +67,16 @@ _ALIAS = re.compile(r"^(.+?)[（(](?:以下)?(?:简称|下称)[“\"]?([^”\"�
 _ALIAS_END = re.compile(r"[（(](?:以下)?(?:简称|下称)[“\"]?([^”\"（）()]{2,20})[”\"]?[）)]$")
 _TRAIL_PAREN = re.compile(r"[（(][^（）()]{1,12}[）)]$")
 
+_QUOTED_NAME = re.compile(r"^[^“”]{1,12}“[^“”]{2,12}”[^“”]{2,16}$")
 LEVELS = {"省", "市", "县", "区", "乡", "镇", "州", "市县", "县乡"}
+# 各区县 / 各县区 / 各乡镇 / 各村（社区） / 县区: "各" + levels, or two levels; a bracket may qualify the last one
+_LEVEL_NAME = re.compile(r"^(?:各(?:省|市|州|盟|县|区|旗|乡|镇|村|街道|社区){1,3}|(?!市区)(?:省|市|州|县|区|乡|镇){2,3})"
+                         r"(?:[（(][^（）()]{1,8}[）)])?$")
 BARE = {"政府", "人民政府", "部门", "单位", "党委", "机构"}
-_TRAIL = re.compile(r"(?:等(?:有关|相关)?(?:部门|单位|机构)?|（单位）|\(单位\))+$")
+_TRAIL = re.compile(r"(?:等(?:有关|相关|[^、，。；等]{2,6}?)?(?:部门|单位|机构)?(?:（单位）|\(单位\))?"
+                    r"|等\d{1,3}(?:家|个|所|类)[^、，。；]{0,12}?(?:机构|单位|部门|医院|企业|学校|高校))+$")
+# 省、自治区、直辖市 / 省、市、自治区: one addressee scope, never split at its 、
+_SCOPE_LIST = re.compile(r"(?:省|市)、(?:自治区|市)、(?:直辖市|自治区)(?:、计划单列市)?(?:、新疆生产建设兵团)?")
 _SPLIT = re.compile(r"[、，,和及与或]")
 _OPEN, _CLOSE = "（(", "）)"
 
@@ -92,6 +89,12 @@ def looks_like_unit(s: str) -> bool:
     (True, True, False, False)
     >>> looks_like_unit("引导农业企业"), looks_like_unit("组织部门"), looks_like_unit("市委文明办（创城办）")
     (False, True, True)
+    >>> looks_like_unit("各区县"), looks_like_unit("各村（社区）"), looks_like_unit("各乡镇"), looks_like_unit("你区")
+    (True, True, True, True)
+    >>> looks_like_unit("省“四减四增”工作办公室"), looks_like_unit("“四减四增”工作")
+    (True, False)
+    >>> looks_like_unit("全市"), looks_like_unit("各种"), looks_like_unit("农村"), looks_like_unit("乡村")
+    (False, False, False, False)
     """
     d = _data()
     if not s or len(s) > 32:
@@ -99,16 +102,20 @@ def looks_like_unit(s: str) -> bool:
     am = _ALIAS.match(s)
     if am:
         s = am.group(2)
-    if re.search(r"[，。；：:;！？\d“”《》]", s):
-        return False
+    if re.search(r"[，。；：:;！？\d《》]", s) or (("“" in s or "”" in s) and not _QUOTED_NAME.match(s)):
+        return False  # a closed quote inside a name is fine: 省“四减四增”工作办公室
     if s in d["generic"]:
         return True
     sm = d["start_re"].match(s)
     if sm and "的" not in s and len(s) - sm.end() >= 2 and s[sm.end():] not in BARE:
         return False  # a predicate, not a name: 引导农业企业, 召开党员大会 (but 组织部门, 监督组)
+    if _LEVEL_NAME.match(s):
+        return True  # 各区县, 各乡镇, 各村（社区）, 县区: administrative levels named as a whole
     pm = _TRAIL_PAREN.search(s)
     if pm and pm.start() >= 2:
         s = s[:pm.start()]  # 市委文明办（创城办）, 市通信发展管理办公室（市通管办）
+        if s in d["generic"]:
+            return True
     nonunit = d["nonunit"]
     if s in nonunit or (len(s) >= 3 and s[1:] in nonunit):
         return False
@@ -131,18 +138,28 @@ def split_units(s: str, base: int = 0) -> list[tuple[str, tuple[int, int]]]:
     ['各有关部门和单位']
     >>> [u for u, _ in split_units("移动公司、电信公司等龙岩分公司（简称“各通信运营商”）")]
     ['各通信运营商']
+    >>> [u for u, _ in split_units("各级农业农村、财政部门")], [u for u, _ in split_units("有关省、自治区、直辖市")]
+    (['各级农业农村、财政部门'], ['有关省、自治区、直辖市'])
+    >>> [u for u, _ in split_units("财政、教育、卫生健康等部门（单位）")], [u for u, _ in split_units("各部门（单位）")]
+    (['财政', '教育', '卫生健康'], ['各部门（单位）'])
+    >>> [u for u, _ in split_units("山东省立医院、济南市妇幼保健院等8家省直定点医疗机构")]
+    ['山东省立医院', '济南市妇幼保健院']
     """
     am = _ALIAS_END.search(s)
     if am:  # 移动公司、电信公司等龙岩分公司（简称“各通信运营商”） → the name the text uses from here on
         return [(am.group(1), (base + am.start(1), base + am.end(1)))]
     pieces: list[tuple[str, int, int, str]] = []  # text, start, end, separator before it
     depth, start, sep = 0, 0, ""
+    keep = set()
+    if "、" in s:
+        for sm in _SCOPE_LIST.finditer(s):
+            keep.update(range(sm.start(), sm.end()))
     for i, ch in enumerate(s):
         if ch in _OPEN:
             depth += 1
         elif ch in _CLOSE:
             depth = max(0, depth - 1)
-        elif depth == 0 and _SPLIT.match(ch):
+        elif depth == 0 and _SPLIT.match(ch) and i not in keep:
             pieces.append((s[start:i], start, i, sep))
             start, sep = i + 1, ch
     pieces.append((s[start:], start, len(s), sep))
@@ -155,10 +172,18 @@ def split_units(s: str, base: int = 0) -> list[tuple[str, tuple[int, int]]]:
             merged[-1] = [s[merged[-1][1]:b], merged[-1][1], b]
             continue
         merged.append([text, a, b])
-    # 市、县人民政府 / 省、市、县财政部门: a bare level shares the head of the next unit
+    # 市、县人民政府 / 省、市、县财政部门: a bare level shares the head of the next unit;
+    # 各级农业农村、财政部门 / 国网陕西检修、建设公司: a piece that names no unit shares the head of the next one
+    # (not in a collective list 财政、教育、卫生健康等部门, whose pieces are the units)
+    collective = "等" in s[-12:]
     k = 0
     while k < len(merged) - 1:
-        if merged[k][0] in LEVELS and len(merged[k + 1][0]) > 2 and looks_like_unit(merged[k + 1][0]):
+        cur, nxt = merged[k][0], merged[k + 1][0]
+        shared = cur in LEVELS and len(nxt) > 2 and looks_like_unit(nxt)
+        if not shared and not collective and s[merged[k][2]: merged[k][2] + 1] == "、" and len(cur) >= 2 \
+                and not looks_like_unit(cur) and looks_like_unit(nxt):
+            shared = True
+        if shared:
             merged[k] = [s[merged[k][1]:merged[k + 1][2]], merged[k][1], merged[k + 1][2]]
             del merged[k + 1]
             continue
@@ -331,7 +356,9 @@ _STRONG = re.compile(r"要|应|须|必须|负责|牵头|承担")
 
 def _first_chain(s: str, lead: int, base: int, strong: bool = False):
     d = _data()
-    for pm in d["pred_re"].finditer(s, lead, min(len(s), lead + 45)):
+    # a long list of units (省政府办公厅、住房城乡建设厅、…等省级主管部门牵头) runs past the usual reach
+    reach = 160 if s.count("、", lead, lead + 45) >= 2 else 45
+    for pm in d["pred_re"].finditer(s, lead, min(len(s), lead + reach)):
         if pm.start() <= lead or _NAME_CONT.match(s, pm.end()) or _false_pred(s, pm):
             continue
         if strong and not _STRONG.match(s, pm.start()):
@@ -358,6 +385,7 @@ def _first_chain(s: str, lead: int, base: int, strong: bool = False):
 
 
 _LIST_SEP = "、和及与"
+_NAME_PAREN = re.compile(r"[（(][^（）()，。；]{1,12}[）)]")
 _NOT_NAME_START = set("报从含向对在于把将被给由的所")
 
 
@@ -388,6 +416,8 @@ def leading_units(s: str, pos: int, base: int = 0) -> list[tuple[str, tuple[int,
     ['市财政局', '市税务局']
     >>> leading_units("会同推进", 2)
     []
+    >>> [u for u, _ in leading_units("各省（自治区、直辖市）治理工作方案等情况", 0)]
+    ['各省（自治区、直辖市）']
     """
     d = _data()
     out = []
@@ -408,6 +438,9 @@ def leading_units(s: str, pos: int, base: int = 0) -> list[tuple[str, tuple[int,
         if s[i] in _NOT_NAME_START:
             break
         end = _extend_head(s, i, end, d["suffixes"])
+        bm = _NAME_PAREN.match(s, end, stop)
+        if bm:
+            end = bm.end()  # 市委文明办（市创城办）, 各省（自治区、直辖市）
         out.append((s[i:end], (base + i, base + end)))
         if end < stop and s[end] in _LIST_SEP:
             i = end + 1
@@ -418,7 +451,8 @@ def leading_units(s: str, pos: int, base: int = 0) -> list[tuple[str, tuple[int,
 
 # a predicate word that is really part of a longer word: 主要/重要/需要, 相应/供应, 所在/存在/正在, 由于/关于…
 _FALSE_BEFORE = {"要": "主重需只紧必想", "应": "相供对响适反效呼回", "在": "所存现正实", "于": "属由基至",
-                 "对": "针相面核应绝", "与": "参给", "需": "所必急", "将": "即", "按": "", "可": "许认"}
+                 "对": "针相面核应绝", "与": "参给", "需": "所必急", "将": "即", "按": "", "可": "许认",
+                 "请": "申邀提敬聘宴报"}
 _FALSE_AFTER = {"要": "求点素件害", "应": "用急", "对": "象接照", "于": "是"}
 
 
@@ -440,24 +474,33 @@ _INNER_PRED = re.compile(r"会同|牵头|负责|配合|参与|要|应当|进行|
 
 def _unit_chain(s: str, base: int) -> list[tuple[str, tuple[int, int]]] | None:
     s2 = s.rstrip()
-    if not s2 or len(s2) > 60 or _INNER_PRED.search(s2.replace("对外", "")):
+    if not s2 or (len(s2) > 60 and s2.count("、") < 3) or len(s2) > 160 or _INNER_PRED.search(s2.replace("对外", "").replace("所在", "")):
         return None
     d = _data()
     tail = _TRAIL.sub("", s2)
-    if not (tail.endswith(d["suffixes"]) or tail in d["generic"] or tail[-1:] in "）)" or tail != s2):
+    if not (tail.endswith(d["suffixes"]) or tail in d["generic"] or tail[-1:] in "）)" or tail != s2
+            or _LEVEL_NAME.match(tail)):
         return None  # cheap pre-check: the last name must end like a unit
+    rel = _REL_LEAD.match(s2)
+    if rel:  # 所涉及的省政府办公厅、…: the relative clause qualifies the list, the names follow it
+        s2, base = s2[rel.end():], base + rel.end()
     units = split_units(s2, base)
     if not units:
         return None
-    if all(looks_like_unit(u) for u, _ in units) or (_COLLECTIVE.search(s2) and len(units) > 1):
+    if all(looks_like_unit(u) for u, _ in units):
         return units
+    if _COLLECTIVE.search(s2) and len(units) > 1 and (looks_like_unit(units[0][0]) or len(units[0][0]) <= 8) \
+            and not d["start_re"].match(units[0][0]):
+        return units  # 财政、发展改革、教育等部门: the pieces of a collective list are units by themselves
     return None
 
 
-_COLLECTIVE = re.compile(r"等(?:有关|相关)?(?:部门|单位|机构)(?:（单位）|\(单位\))?$")
+_REL_LEAD = re.compile(r"^所[^、，。；的]{1,4}的(?=[^、，。；]{2})")
+_COLLECTIVE = re.compile(r"等(?:有关|相关|[^、，。；等]{2,6}?)?(?:部门|单位|机构)(?:（单位）|\(单位\))?$")
 
 
 _POSSESSIVE = re.compile(r"^([^，。；的]{2,40}?)(?:的|开展)")
+_REPORTED = re.compile(r"^[^，。；]{4,60}?(?:情况|材料|总结|报告)[，,]")
 
 
 def possessive_owners(sentence: str, base: int = 0) -> list[tuple[str, tuple[int, int]]]:
@@ -467,8 +510,13 @@ def possessive_owners(sentence: str, base: int = 0) -> list[tuple[str, tuple[int
     ['机关各有关处室', '各单位']
     >>> possessive_owners("服务品牌的内涵和要求")
     []
+    >>> [u for u, _ in possessive_owners("各省（自治区、直辖市）治理工作方案、摸底排查等情况，要及时报送联合办公室")]
+    ['各省（自治区、直辖市）']
     """
     m = _POSSESSIVE.match(sentence)
     if not m or not re.search(r"报|送|交", sentence[m.end():]):
+        rm = _REPORTED.match(sentence)
+        if rm and re.search(r"报|送|交", sentence[rm.end():]):
+            return leading_units(sentence, 0, base)  # 各省（自治区、直辖市）治理工作方案…等情况，要及时报送…
         return []
     return _unit_chain(m.group(1), base) or []
