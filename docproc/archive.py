@@ -342,7 +342,6 @@ def _zip_members(src, budget: Budget) -> Iterator[Member]:
 
 
 def _tar_members(src, budget: Budget) -> Iterator[Member]:
-    s = budget.s
     own = isinstance(src, (str, Path))
     raw = open(src, "rb") if own else io.BytesIO(src)
     counted = _Counting(raw)
@@ -415,7 +414,7 @@ def _read_tar_member(tf, m, name: str, counted: _Counting, budget: Budget, keep:
 class _Sink:
     """A py7zr writer that keeps a member in memory under the limits (raising stops the extraction)."""
 
-    def __init__(self, name: str, factory: "_SinkFactory"):
+    def __init__(self, name: str, factory):
         self.name, self.factory = name, factory
         self.buf = bytearray()
         self.n = 0

@@ -5,7 +5,6 @@ Exit codes: 0 ok, 1 some file failed (reason on stderr), 2 usage.
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import Annotated, Optional
 

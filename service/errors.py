@@ -37,6 +37,14 @@ def not_found(what: str, ident: str) -> ApiError:
     return ApiError(404, "not_found", f"{what} {ident!r} not found")
 
 
+def get_or_404(session, model, ident: str, what: str):
+    """The row of ``model`` with primary key ``ident``, or a 404 naming ``what`` (``document``, ``job``)."""
+    row = session.get(model, ident)
+    if row is None:
+        raise not_found(what, ident)
+    return row
+
+
 def error_response(status: int, code: str, message: str, headers: dict | None = None, **extra) -> JSONResponse:
     return JSONResponse(ApiError(status, code, message, **extra).body(), status_code=status, headers=headers)
 

@@ -23,7 +23,7 @@ from sqlalchemy import exists, or_, select
 from starlette.concurrency import run_in_threadpool
 
 from .deps import Auth, Svc
-from .errors import not_found
+from .errors import get_or_404
 from .models import DocumentRow, TaskCorrection
 from .output import disposition, streamed
 from .store import document_view, effective_tasks, get_source, iter_chunks
@@ -111,10 +111,7 @@ def gold_bytes(g: dict) -> bytes:
 
 
 def _doc(s, doc_id: str) -> DocumentRow:
-    doc = s.get(DocumentRow, doc_id)
-    if doc is None:
-        raise not_found("document", doc_id)
-    return doc
+    return get_or_404(s, DocumentRow, doc_id, "document")
 
 
 @router.get("/documents/{doc_id}/gold", summary="The document as a gold file (docs/gold_format.md), reviewed values")

@@ -6,7 +6,7 @@ HTML say the same thing. Nothing time-dependent goes in, so the same inputs give
 from __future__ import annotations
 
 import html
-from collections import Counter, defaultdict
+from collections import Counter
 from typing import Any
 
 from .ledger import source_label, tasks_of, text

@@ -35,7 +35,6 @@ import re
 from functools import lru_cache
 
 from ..model import Change
-from . import lexicon
 
 NAME = "mojibake"
 

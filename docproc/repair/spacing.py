@@ -53,7 +53,7 @@ _UNIT_SPACE = re.compile(f"(?<=\\d)([{ANCHORS}]*) +(?=[{ANCHORS}]*[年月日号�
 _HAN_BEFORE_DATE = re.compile("(?<=[于在至到自从截止及和与或每]) +(?=\\d{1,4} ?[年月日号时])")
 _SPLIT_YEAR = re.compile(r"(?<!\d)(\d{1,3}) (\d{1,3})(?= ?年)")
 _LETTER_SPACED = re.compile(f"^[{HAN}](?: [{HAN}]){{3,}}$")
-_HEADING = re.compile(f"^(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十\\d]+[)）]|\\d+[.、．]|第[一二三四五六七八九十百\\d]+[条章节])")
+_HEADING = re.compile("^(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十\\d]+[)）]|\\d+[.、．]|第[一二三四五六七八九十百\\d]+[条章节])")
 _SENTENCE_END = set("。！？；：.!?;:）)】》”’」』〕…|")
 _CLAUSE_END = set("，、,")  # a line ending in a comma continues on the next line
 _TITLE_NOT_END = set("。！？；：:;，,、")

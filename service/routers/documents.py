@@ -13,7 +13,7 @@ from docproc.pipeline import failed_document
 
 from .. import intake
 from ..deps import Auth, Svc
-from ..errors import ApiError, not_found
+from ..errors import ApiError, get_or_404
 from ..output import disposition, one
 from ..security import check_callback_url
 from ..store import (MAX_OFFSET, delete_document, document_view, find_document, get_source, list_documents,
@@ -116,10 +116,7 @@ def search(svc: Svc, auth: Auth,
 
 
 def get_doc(s, doc_id: str) -> DocumentRow:
-    doc = s.get(DocumentRow, doc_id)
-    if doc is None:
-        raise not_found("document", doc_id)
-    return doc
+    return get_or_404(s, DocumentRow, doc_id, "document")
 
 
 @router.get("/{doc_id}", summary="One document: JSON (docproc.notice/1, reviewed tasks) or md|csv|xlsx|ics")

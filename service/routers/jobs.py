@@ -10,7 +10,7 @@ from starlette.concurrency import run_in_threadpool
 
 from .. import intake
 from ..deps import Auth, Svc
-from ..errors import ApiError, not_found
+from ..errors import ApiError, get_or_404
 from ..jobs import cancel, check_capacity, create_job, job_view
 from ..models import DocumentRow, Job, JobItem
 from ..output import spooled, streamed
@@ -83,10 +83,7 @@ def list_jobs(svc: Svc, auth: Auth, status: Literal["queued", "running", "done",
 
 
 def _job(s, job_id: str) -> Job:
-    job = s.get(Job, job_id)
-    if job is None:
-        raise not_found("job", job_id)
-    return job
+    return get_or_404(s, Job, job_id, "job")
 
 
 @router.get("/jobs/{job_id}", summary="Job status and counters (total, processed, succeeded, partial, failed)")

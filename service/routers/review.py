@@ -13,7 +13,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ..deps import Auth, Svc
-from ..errors import ApiError, not_found
+from ..errors import ApiError, get_or_404
 from ..models import DocumentRow
 from ..store import (ReviewError, add_task, audit_trail, delete_task, effective_tasks, machine_tasks, revert_task,
                      set_reviewed, update_task)
@@ -67,10 +67,7 @@ class ReviewMark(BaseModel):
 
 
 def _doc(s, doc_id: str) -> DocumentRow:
-    doc = s.get(DocumentRow, doc_id)
-    if doc is None:
-        raise not_found("document", doc_id)
-    return doc
+    return get_or_404(s, DocumentRow, doc_id, "document")
 
 
 def _guard(fn):
