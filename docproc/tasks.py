@@ -11,10 +11,14 @@ sentences that ``shared/gold/GUIDELINES.md`` calls tasks:
 ``step``     the numbered items of a steps/schedule/procedure section (实施步骤, 时间安排, 推荐程序…) — the step's
              own window ``1、宣传发动（2013年5月）`` applies to its tasks unless a task has its own deadline;
 ``dated``    a sentence with a deadline or a time window (``于8月底前报局办公室``);
-``subject``  a sentence whose subject is a unit followed by its duty (``各地要…``, ``国家卫生健康委负责…``).
+``subject``  a sentence whose subject is a unit followed by its duty (``各地要…``, ``国家卫生健康委负责…``);
+``table``    a row of a task table flattened to text (``序号 重点任务 责任单位 完成时限`` and one row per line, or
+             one cell per line; ``extract/headings.py`` :func:`find_tables`): its task, owner and time cells;
+``meeting``  the meeting of a 会议通知, on its day, owned by the 参会人员 as listed.
 
-Conditions, goals and background (因…, 如…, 目前…) are not tasks unless dated; exhortations without time
-and unit are never tasks because no rule fires for them.
+Conditions, goals and background (因…, 如…, 目前…, 申报单位应为…) are not tasks unless dated; a sentence dated only
+in the past with no word of duty (``2018年11月，…印发…``, ``截至6月30日，…``) is background; exhortations without
+time and unit are never tasks because no rule fires for them.
 
 >>> from docproc.model import Notice
 >>> text = "三、实施步骤\\n1、宣传发动（2013年5月）。各单位要进行深入宣传，广泛发动。\\n" \\

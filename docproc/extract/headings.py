@@ -4,6 +4,8 @@ Text flattened by PDF/OCR extraction carries its headings inline (``…制定本
 so a marker is accepted inside a line when it follows a sentence end, a closing bracket or a line start, or
 when it is the next number of its level (``二、`` after ``一、``).  Each heading gets its level, its number,
 a short ``title`` (the words up to the first 。：；( or line end) and the span of the marker + title.
+:func:`find_tables` reads task tables (任务分工表) flattened to text, with the column words of
+``models/patterns/table_columns.txt``; :func:`load_patterns` is the one loader of the pattern files.
 
 >>> hs = find_headings("三、实施步骤\\n1、宣传发动（2013年5月）。各单位要广泛发动。\\n2、确定部门（2013年5月）。")
 >>> [(h.level, h.number, h.title) for h in hs]
