@@ -55,14 +55,17 @@ class TimeExpr:
 # pattern strings (assembled into regexes by _grammar())
 
 _CN = CN_DIGIT_CLASS
+#: whitespace inside a time expression: spaces only, never a line break (a newline is a paragraph boundary:
+#: the PDF reader and the spacing fixer join broken dates before extraction)
+_S = r"[^\S\n\r\x0b\x0c\x1c-\x1e\x85\u2028\u2029]"
 #: 4-digit year: Arabic (single spaces allowed between digits: ``2 021``) or Chinese digits (``二○一○``)
-_Y4 = rf"(?:(?:19|20)(?:\s?\d){{2}}|[12]\s\d(?:\s?\d){{2}}|[{_CN}]{{4}})"
+_Y4 = rf"(?:(?:19|20)(?:{_S}?\d){{2}}|[12]{_S}\d(?:{_S}?\d){{2}}|[{_CN}]{{4}})"
 _Y2 = rf"(?:\d{{2}}|[{_CN}]{{2}})"
 _M = r"(?:1[0-2]|0?[1-9]|十[一二]?|[一二三四五六七八九])"
 _D = r"(?:3[01]|[12][0-9]|0?[1-9]|三十一?|二十[一二三四五六七八九]?|廿[一二三四五六七八九]?|十[一二三四五六七八九]?|[一二三四五六七八九])"
 _CONN = r"(?:至|到|~|〜|-{1,2}|—{1,2}|–|―|─)"
 _NOT_NUM_BEFORE = r"(?<![\d.])"
-_WEEKDAY = r"(?:[（(]\s*(?:星期|周|礼拜)[一二三四五六日天七]\s*[）)]|(?:星期|周|礼拜)[一二三四五六日天])"
+_WEEKDAY = rf"(?:[（(]{_S}*(?:星期|周|礼拜)[一二三四五六日天七]{_S}*[）)]|(?:星期|周|礼拜)[一二三四五六日天])"
 _AMPM = r"(?:上午|下午|中午|晚上|早上|早晨|凌晨|傍晚|夜里|夜间|今晚|当晚|晚|早)"
 _HOUR_CN = r"(?:二十[一二三四]?|十[一二三四五六七八九]?|[零〇一二两三四五六七八九])"
 _MIN_CN = r"(?:[一二三四五]?十[一二三四五六七八九]?|[零〇][一二三四五六七八九]|[一二三四五六七八九])"
@@ -75,9 +78,9 @@ _MREL = r"(?<![以之马])(?:本|这一?个?|下一?个?|上一?个?)(?=月)"
 
 
 def _body(p: str) -> str:
-    md = (rf"(?:(?P<{p}m>{_NOT_NUM_BEFORE}{_M})\s*月{_NOT_COUNT}|(?P<{p}mr>{_MREL})月(?!度))(?:份)?"
-          rf"(?:\s*(?P<{p}d>{_NOT_NUM_BEFORE}{_D})(?:\s*[日号]|(?=\s*(?:$|至|到)))|\s*(?P<{p}mp>上旬|中旬|下旬|月?底|月?末|月?初{_INIT_NOT}|月中))?")
-    q = (rf"(?:第?(?P<{p}q>[一二三四1-4])|(?P<{p}q1>首))\s*(?:个)?(?:季度|季(?=[末底初]))(?P<{p}qp>初|末|底)?"
+    md = (rf"(?:(?P<{p}m>{_NOT_NUM_BEFORE}{_M}){_S}*月{_NOT_COUNT}|(?P<{p}mr>{_MREL})月(?!度))(?:份)?"
+          rf"(?:{_S}*(?P<{p}d>{_NOT_NUM_BEFORE}{_D})(?:{_S}*[日号]|(?=\s*(?:$|至|到)))|{_S}*(?P<{p}mp>上旬|中旬|下旬|月?底|月?末|月?初{_INIT_NOT}|月中))?")
+    q = (rf"(?:第?(?P<{p}q>[一二三四1-4])|(?P<{p}q1>首)){_S}*(?:个)?(?:季度|季(?=[末底初]))(?P<{p}qp>初|末|底)?"
          rf"|前(?P<{p}qn>[一二两三2-3])个?季度")
     h = rf"(?P<{p}h>上|下)半年(?P<{p}hp>末|底)?"
     return rf"(?:{q}|{h}|{md})"
@@ -85,30 +88,52 @@ def _body(p: str) -> str:
 
 def _atom(p: str) -> str:
     """An absolute date-ish atom with named groups prefixed ``p`` (``p + "n"`` for the year-less branch)."""
-    yp = (rf"(?:(?P<{p}y>{_NOT_NUM_BEFORE}{_Y4}|{_NOT_NUM_BEFORE}{_Y2}(?=\s*年\s*(?:{_M}\s*月|[底末初]|第?[一二三四1-4]季|[上下]半年)))\s*年(?P<{p}ydu>度)?"
+    yp = (rf"(?:(?P<{p}y>{_NOT_NUM_BEFORE}{_Y4}|{_NOT_NUM_BEFORE}{_Y2}(?={_S}*年{_S}*(?:{_M}{_S}*月|[底末初]|第?[一二三四1-4]季|[上下]半年))){_S}*年(?P<{p}ydu>度)?"
           rf"(?!代|龄|级|轻|限|均|薪|金|会|鉴|报|票|终|检|版|号)"
           rf"|(?P<{p}yr>今|明|去|次|本|当|前|后|上一?|下一?|这一?)年(?!度|代|龄|级|轻))")
     body_y = rf"(?:{_body(p)}|(?P<{p}yp>底|末|初{_INIT_NOT}|伊始|内))"
     body_ny = rf"(?:{_body(p + 'n')}|年(?P<{p}nyp>底|末|初{_INIT_NOT}|内))"
     iso = (rf"(?P<{p}iy>(?<![\d./-])(?:19|20)\d\d)(?P<{p}is>[-/.])(?P<{p}im>1[0-2]|0?[1-9])(?P={p}is)"
            rf"(?P<{p}id>3[01]|[12]\d|0?[1-9])(?![\d./])")
-    return rf"(?:{iso}|(?:{yp})\s*(?:年(?=[底末初]))?\s*{body_y}?|{body_ny})"
+    return rf"(?:{iso}|(?:{yp}){_S}*(?:年(?=[底末初]))?{_S}*{body_y}?|{body_ny})"
 
 
 def _day_only(p: str) -> str:
-    return rf"(?P<{p}d>{_NOT_NUM_BEFORE}{_D})\s*[日号]"
+    return rf"(?P<{p}d>{_NOT_NUM_BEFORE}{_D}){_S}*[日号]"
 
 
 def _tod(p: str) -> str:
     """A time of day: ``18:00``, ``下午4时``, ``9点半``, ``上午9:00``."""
-    return (rf"(?P<{p}ap>{_AMPM})?\s*(?:(?P<{p}hh>{_NOT_NUM_BEFORE}(?:[01]?\d|2[0-4]))\s*:\s*(?P<{p}mi>[0-5]\d)"
-            rf"(?:\s*:\s*(?P<{p}ss>[0-5]\d))?(?:\s*时)?"
-            rf"|(?P<{p}hc>{_NOT_NUM_BEFORE}(?:2[0-4]|[01]?\d)|{_HOUR_CN})\s*(?:时|点钟?)(?![以之]?[内后间])"
-            rf"(?:\s*(?P<{p}half>半)|\s*(?P<{p}qk>[一三123])刻|\s*(?P<{p}mc>[0-5]?\d|{_MIN_CN})\s*分?)?)")
+    return (rf"(?P<{p}ap>{_AMPM})?{_S}*(?:(?P<{p}hh>{_NOT_NUM_BEFORE}(?:[01]?\d|2[0-4])){_S}*:{_S}*(?P<{p}mi>[0-5]\d)"
+            rf"(?:{_S}*:{_S}*(?P<{p}ss>[0-5]\d))?(?:{_S}*时)?"
+            rf"|(?P<{p}hc>{_NOT_NUM_BEFORE}(?:2[0-4]|[01]?\d)|{_HOUR_CN}){_S}*(?:时|点钟?)(?![以之]?[内后间])"
+            rf"(?:{_S}*(?P<{p}half>半)|{_S}*(?P<{p}qk>[一三123])刻|{_S}*(?P<{p}mc>[0-5]?\d|{_MIN_CN}){_S}*分?)?)")
 
 
 def _alt(words) -> str:
     return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+
+
+def _prep_alt(words, not_words) -> str:
+    """An alternation of prepositions that does not match inside the words of ``not_words`` (关于, 在于, 自行):
+    each preposition gets a lookbehind for what precedes it there and a lookahead for what follows it.
+
+    >>> rx = re.compile(_prep_alt(["于", "在"], ["关于", "在于", "现在"]))
+    >>> [m.group() for m in rx.finditer("关于 应于 在于 现在 要在")]
+    ['于', '在']
+    """
+    out = []
+    for w in sorted(words, key=len, reverse=True):
+        before = {c[:-len(w)] for c in not_words if c.endswith(w) and len(c) > len(w)}
+        after = sorted({c[len(w):] for c in not_words if c.startswith(w) and len(c) > len(w)}, key=len, reverse=True)
+        # the literal first, then the lookbehinds (one character class for the one-character prefixes): a position
+        # without the preposition fails at once – this alternation is tried at every start of every rule
+        one = "".join(sorted(re.escape(b) for b in before if len(b) == 1))
+        look = (rf"(?<![{one}]{re.escape(w)})" if one else "") + "".join(
+            rf"(?<!{re.escape(b + w)})" for b in sorted(before) if len(b) > 1)
+        ahead = rf"(?!{_alt(after)})" if after else ""
+        out.append(re.escape(w) + look + ahead)
+    return "|".join(out)
 
 
 @lru_cache(maxsize=1)
@@ -124,45 +149,110 @@ def _lexicon() -> dict:
 @lru_cache(maxsize=1)
 def _grammar():
     lex = _lexicon()
-    modal = _alt(lex["modal_prefixes"])
-    prep = _alt(lex["prepositions"])
-    pre = rf"(?:(?:{modal})\s*)?(?:{prep})"
+    qual = _alt(lex["time_qualifiers"])
+    prep = _prep_alt(lex["prepositions"], lex["not_prepositions"])
+    pre = rf"(?:(?:{qual}){_S}*)?(?:{prep})"
     suf = r"(?:之前|以前|前(?![往来去夕])|为止|止|起|开始|以来|以后|之后)"
-    num = r"(?:(?<![\d.])\d{1,5}(?:\.\d+)?|[一二两三四五六七八九十百半]+)"
+    # a decimal (1.5个工作日) is not followed by a space: 17.1 天然橡胶… is a section number
+    num = rf"(?:(?<![\d.])\d{{1,5}}(?:\.\d+(?!{_S}))?|[一二两三四五六七八九十百半]+)"
     units = _alt(lex["duration_units"])
     rec_units = _alt(lex["recurring_by"])
     parts = {
         # 自2021年2月份启动，8月份结束
-        "crange": rf"(?P<cpre>自|从)\s*{_atom('c')}\s*(?:起|开始|启动)\s*[，,]\s*(?:至|到)?\s*{_atom('e')}\s*(?P<cend>止|结束)",
+        "crange": rf"(?P<cpre>自|从){_S}*{_atom('c')}{_S}*(?:起|开始|启动){_S}*[，,]{_S}*(?:至|到)?{_S}*{_atom('e')}{_S}*(?P<cend>止|结束)",
         # 2021年至2023年 / 8月11日至18日 / 自2020-05-26起至2020-05-29止
-        "range": (rf"(?P<rpre>{pre})?\s*{_atom('a')}(?:\s*{_tod('ta')})?\s*(?:起|开始)?\s*{_CONN}\s*"
-                  rf"(?:{_atom('b')}|{_day_only('b2')})(?:\s*{_tod('tb')})?\s*(?P<rend>止|结束|为止|之前|以前|前)?"),
+        "range": (rf"(?P<rpre>{pre})?{_S}*{_atom('a')}(?:{_S}*{_tod('ta')})?{_S}*(?:起|开始)?{_S}*{_CONN}{_S}*"
+                  rf"(?:{_atom('b')}|{_day_only('b2')})(?:{_S}*{_tod('tb')})?{_S}*(?P<rend>止|结束|为止|之前|以前|前)?"),
         # 2021-2023年 / 2018年1－9月份 / 8月11-18日
-        "brange": (rf"(?P<bpre>{pre})?\s*(?:(?P<by1>{_NOT_NUM_BEFORE}(?:19|20)\d\d)\s*{_CONN}\s*(?P<by2>(?:19|20)\d\d)\s*年(?:度)?"
-                   rf"|(?:(?P<bmy>{_NOT_NUM_BEFORE}{_Y4})\s*年)?\s*(?P<bm1>{_NOT_NUM_BEFORE}{_M})\s*{_CONN}\s*(?P<bm2>{_M})\s*月(?:份)?"
-                   rf"|(?:(?P<bdy>{_NOT_NUM_BEFORE}{_Y4})\s*年)?\s*(?P<bdm>{_NOT_NUM_BEFORE}{_M})\s*月\s*(?P<bd1>{_D})\s*[日号]?\s*{_CONN}\s*(?P<bd2>{_D})\s*[日号])"
-                   rf"\s*(?P<bend>止|结束|为止|之前|以前|前)?"),
+        "brange": (rf"(?P<bpre>{pre})?{_S}*(?:(?P<by1>{_NOT_NUM_BEFORE}(?:19|20)\d\d){_S}*{_CONN}{_S}*(?P<by2>(?:19|20)\d\d){_S}*年(?:度)?"
+                   rf"|(?:(?P<bmy>{_NOT_NUM_BEFORE}{_Y4}){_S}*年)?{_S}*(?P<bm1>{_NOT_NUM_BEFORE}{_M}){_S}*{_CONN}{_S}*(?P<bm2>{_M}){_S}*月(?:份)?"
+                   rf"|(?:(?P<bdy>{_NOT_NUM_BEFORE}{_Y4}){_S}*年)?{_S}*(?P<bdm>{_NOT_NUM_BEFORE}{_M}){_S}*月{_S}*(?P<bd1>{_D}){_S}*[日号]?{_S}*{_CONN}{_S}*(?P<bd2>{_D}){_S}*[日号])"
+                   rf"{_S}*(?P<bend>止|结束|为止|之前|以前|前)?"),
         # 2020年起，每年2月底前 / 每月28日前 / 每季度末 / 每日上午10时前 / 按月
-        "rec": (rf"(?:{_atom('s')}\s*(?:起|开始)\s*[，,]?\s*)?(?P<kpre>{pre})?\s*(?P<kw>每|按|逐)(?:一|个)?(?P<ku>{rec_units})(?:度)?"
-                rf"(?:\s*(?:(?P<kmd>{_atom('k')})(?:\s*{_CONN}\s*{_atom('l')})?|{_day_only('k2')}|(?P<kp>末|底|初|上旬|中旬|下旬)))?"
-                rf"(?:\s*{_WEEKDAY})?(?:\s*的?\s*{_tod('tk')})?\s*(?P<ksuf>之前|以前|前)?"),
+        "rec": (rf"(?:{_atom('s')}{_S}*(?:起|开始){_S}*[，,]?{_S}*)?(?P<kpre>{pre})?{_S}*(?P<kw>每|按|逐)(?:一|个)?(?P<ku>{rec_units})(?:度)?"
+                rf"(?:{_S}*(?:(?P<kmd>{_atom('k')})(?:{_S}*{_CONN}{_S}*{_atom('l')})?|{_day_only('k2')}|(?P<kp>末|底|初|上旬|中旬|下旬)))?"
+                rf"(?:{_S}*{_WEEKDAY})?(?:{_S}*的?{_S}*{_tod('tk')})?{_S}*(?P<ksuf>之前|以前|前)?"),
         # 于2019年4月底前 / 8月18日（星期三）下午4时前 / 2020年起
-        "single": (rf"(?P<spre>{pre})?\s*{_atom('x')}(?:\s*{_WEEKDAY})?(?:\s*{_tod('tx')})?\s*(?P<ssuf>{suf})?"),
+        "single": (rf"(?P<spre>{pre})?{_S}*{_atom('x')}(?:{_S}*{_WEEKDAY})?(?:{_S}*{_tod('tx')})?{_S}*(?P<ssuf>{suf})?"),
         # 18日前 / 于20号下午5时前 (a day alone, only as a deadline; the month comes from context)
-        "dayo": (rf"(?P<opre>{pre})?\s*(?<![\d.月第{_CN}十廿])(?P<od>{_D})\s*[日号](?:\s*{_WEEKDAY})?"
-                 rf"(?:\s*{_tod('to')})?\s*(?P<osuf>之前|以前|前(?![往来去夕后]))"),
+        "dayo": (rf"(?P<opre>{pre})?{_S}*(?<![\d.月第{_CN}十廿])(?P<od>{_D}){_S}*[日号](?:{_S}*{_WEEKDAY})?"
+                 rf"(?:{_S}*{_tod('to')})?{_S}*(?P<osuf>之前|以前|前(?![往来去夕后]))"),
         # 收到通知后5日内 / 10个工作日内 / 在2—3年内
-        "dur": (rf"(?P<dpre>{pre})?\s*(?P<anc>(?:(?<=[，。；：、\s（(\n])|^)[\u4e00-\u9fff“”]{{1,14}}?后的?)?\s*"
-                rf"(?P<dn>{num})(?:\s*{_CONN}\s*(?P<dn2>{num}))?\s*(?P<dge>个)?\s*(?P<dhalf>半)?\s*(?P<du>{units})(?P<dhalf2>半)?(?P<dsuf>之内|以内|内)?"),
+        # the anchor follows the preposition (在收到通知后) or a clause boundary; _anchor_start() then moves the start
+        # past the clause subject (各区县应急管理局要在收到通知后 → 在收到通知后)
+        "dur": (rf"(?P<dpre>{pre})?{_S}*(?P<anc>(?(dpre)|(?:(?<=[，。；：、\s（(\n])|^))[\u4e00-\u9fff“”]{{1,14}}?"
+                rf"(?:之日)?[后起]的?)?{_S}*"
+                rf"(?P<dn>{num})(?:{_S}*{_CONN}{_S}*(?P<dn2>{num}))?{_S}*(?P<dge>个)?{_S}*(?P<dhalf>半)?{_S}*(?P<du>{units})(?!(?<=天)然)(?P<dhalf2>半)?(?P<dsuf>之内|以内|内)?"),
         # 18：00前 / 下午4时前
-        "tod": rf"(?P<tpre>{pre})?\s*{_tod('tt')}\s*(?P<tsuf>之前|以前|前)?",
+        "tod": rf"(?P<tpre>{pre})?{_S}*{_tod('tt')}{_S}*(?P<tsuf>之前|以前|前)?",
     }
     words = re.compile(_alt(lex["relative_words"]))
     # characters an expression can start with (before its core): numerals, prefixes, 今明去…, 上午/下午 …
     first = set("0123456789" + _CN + "十廿两半百每按逐今明去次本当这上下前后第首年自从由中晚早凌傍夜（(")
-    first.update(w[0] for w in lex["modal_prefixes"] + lex["prepositions"])
+    first.update(w[0] for w in lex["time_qualifiers"] + lex["prepositions"])
     first_re = re.compile("[" + "".join(re.escape(ch) for ch in sorted(first)) + "]")
     return parts, words, lex, frozenset(first), first_re
+
+
+@lru_cache(maxsize=1)
+def _anchor_res() -> tuple[re.Pattern, re.Pattern, re.Pattern]:
+    """(marker, receive verb, qualifier-before) regexes of :func:`_anchor_start` (word lists in the lexicon)."""
+    lex = _lexicon()
+    mark = re.compile(rf"(?:{_alt(lex['not_prepositions'] + lex['anchor_not_markers'])})"
+                      rf"|(?P<prep>{_alt(lex['anchor_prepositions'])})|(?P<modal>{_alt(lex['duty_modals'])})")
+    recv = re.compile(_alt(lex["receive_verbs"]))
+    qual = re.compile(rf"(?:{_alt(lex['time_qualifiers'])}){_S}*$")
+    return mark, recv, qual
+
+
+@lru_cache(maxsize=1)
+def _anchor_preps() -> tuple[str, ...]:
+    return tuple(_lexicon()["anchor_prepositions"])
+
+
+def _anchor_cut(t: str, m: re.Match) -> tuple[int, int]:
+    """(start, relative start) of :func:`_anchor_start` before the 即日起 check."""
+    a0, a1 = m.span("anc")
+    mark, recv, qual = _anchor_res()
+    last = None
+    for k in mark.finditer(t, a0, a1):
+        if k.lastgroup:
+            last = k
+    if last is not None and last.lastgroup == "prep":
+        s = last.start()
+        q = qual.search(t, max(0, s - 8), s)  # 原则上在…: a time qualifier right before the preposition stays
+        return (q.start() if q else s), last.end()
+    if last is not None:
+        return last.end(), last.end()
+    if m.group("dpre") and m.group("dpre").endswith(_anchor_preps()):  # 在收到通知后 (not 由 or 到: an agent, a deadline)
+        return m.start(), a0
+    r = recv.search(t, a0, a1)
+    if r is not None:
+        return r.start(), r.start()
+    return a0, a0
+
+
+def _anchor_start(t: str, m: re.Match) -> tuple[int, int | None]:
+    """(start of the expression, start of its ``relative`` text) of a duration with an anchor: never the clause
+    subject or a duty modal. The last anchor preposition in the anchor starts it (kept, as in 于5月31日前; the
+    relative text starts after it), else the end of the last duty modal or agent marker (要 应 须 请 由 …), else –
+    when the anchor began at a clause boundary – a verb of receiving (各单位收到通知后 → 收到通知后). An anchor that
+    is 即日起 is not used (自即日起 stays a start of its own, as ``start_now_words`` say; the duration follows it).
+
+    >>> def f(s):
+    ...     x = find_times(s)[0]
+    ...     return x.text, x.relative
+    >>> f("各区县应急管理局要在收到通知后3个工作日内报送")
+    ('在收到通知后3个工作日内', '收到通知后3个工作日内')
+    >>> f("由财政部门收到材料后15天内完成登记"), f("请在会后5个工作日内"), f("申请受理后5个工作日内")
+    (('收到材料后15天内', '收到材料后15天内'), ('在会后5个工作日内', '会后5个工作日内'), ('申请受理后5个工作日内', '申请受理后5个工作日内'))
+    >>> [(x.kind, x.text) for x in find_times("各单位自即日起30日内完成")]
+    [('range', '自即日起'), ('relative', '30日内')]
+    """
+    s, rel = _anchor_cut(t, m)
+    if t[rel:m.end("anc")] in _lexicon()["start_now_words"]:  # 自即日起30日内: 自即日起 (a start) and 30日内, as before
+        return m.start("dn"), None
+    return s, rel
 
 
 #: the rules of the grammar, in priority order (the first alternative that matches at a position wins)
@@ -209,9 +299,9 @@ def _cores(text: str) -> list[str]:
 # one leading character class (so the regex engine skips the text in C), then the alternatives, told apart by a
 # lookbehind on that first character
 CORE_RE = re.compile(
-    rf"[{_CORE_NUM}{_CORE_WORD}](?:(?<=[{_CORE_NUM}])\s*(?:年|月|日|号|季|时|点|:|天|周|星期|小时|分钟|工作日|交易日"
-    rf"|个\s*半?\s*(?:月|工作日|交易日|自然日|小时|钟头|星期|礼拜|周|年|季)"  # 3个工作日, not 4个方面
-    rf"|(?:-{{1,2}}|—{{1,2}}|[~至到–―─])(?=\s*[\d{_CN}十])"  # 2008-10-16, 6-10月, 2018--2022年
+    rf"[{_CORE_NUM}{_CORE_WORD}](?:(?<=[{_CORE_NUM}]){_S}*(?:年|月|日|号|季|时|点|:|天|周|星期|小时|分钟|工作日|交易日"
+    rf"|个{_S}*半?{_S}*(?:月|工作日|交易日|自然日|小时|钟头|星期|礼拜|周|年|季)"  # 3个工作日, not 4个方面
+    rf"|(?:-{{1,2}}|—{{1,2}}|[~至到–―─])(?={_S}*[\d{_CN}十])"  # 2008-10-16, 6-10月, 2018--2022年
     r"|(?<=(?:19|20)\d\d)[./](?=\d))"  # 2009.7.15, 2009/7/15; not the 1. of a heading, not 3.5米
     r"|(?<=年)[底末初内]|(?<=[上下])半年|(?<=季)(?:度|[末底初])|(?<=每)[一个]?(?:年|半年|季|月|周|星期|旬|日|天|工作日|个工作日)"
     r"|(?<=按)[年季月周日]|(?<=逐)[年季月]|(?<=[今明去次本当这上下前后])年(?![度代龄级轻])|(?<=伊)始|(?<=[本这上下])一?个?月)"
@@ -272,7 +362,7 @@ def _local_mask(t: str, s: int, e: int) -> bool:
 # full explicit dates (signing dates)
 
 FULL_DATE_RE = re.compile(
-    rf"(?<![\d.])(?P<y>{_Y4})\s*年\s*(?P<m>{_M})\s*月\s*(?P<d>{_D})\s*[日号]"
+    rf"(?<![\d.])(?P<y>{_Y4}){_S}*年{_S}*(?P<m>{_M}){_S}*月{_S}*(?P<d>{_D}){_S}*[日号]"
     rf"|(?<![\d./-])(?P<iy>(?:19|20)\d\d)(?P<sep>[-/.])(?P<im>1[0-2]|0?[1-9])(?P=sep)(?P<id>3[01]|[12]\d|0?[1-9])(?![\d./-])"
 )
 
@@ -605,6 +695,7 @@ _CLAUSE_END_RE = re.compile("[。；;！？!?\n]")
 def _same_clause(t: str, a: int, b: int) -> bool:
     """No sentence end in t[a:b] (one C-level search, not a Python loop over a long gap)."""
     return _CLAUSE_END_RE.search(t, a, b) is None
+_ANCHOR_END_CH = re.compile("[后起]")
 _ANCHOR_BOUND = frozenset("，。；：、（(\n")  # the dur rule's (?<=[，。；：、\s（(\n]), with str.isspace() for \s
 
 
@@ -647,7 +738,7 @@ def find_times(text: str, ref: date | None = None, masks=(), roll_days: int | No
         raise DocprocError("find_times: fallback_year must be an int year", got=repr(fallback_year))
     ctx = _Ctx(ref, roll_days, fallback_year)
     out: list[TimeExpr] = []
-    cands: list[tuple[int, int, re.Match | None, str]] = []
+    cands: list[tuple[int, int, re.Match | None, str, int | None]] = []
     # cheap pre-check: only around a "core" (a number next to a time unit, 年底, 每, …) is the grammar tried,
     # starting a few characters before it so that prefixes (原则上于, 收到通知后) are included
     last = 0
@@ -661,7 +752,7 @@ def find_times(text: str, ref: date | None = None, masks=(), roll_days: int | No
                 k -= 1
             if c - k >= 2 or (k > 0 and t[k - 1] in "〕]）)】﹞"):
                 continue
-        anchored = t.find("后", max(0, c - 18), c) >= 0
+        anchored = _ANCHOR_END_CH.search(t, max(0, c - 18), c) is not None  # 收到通知后 / 发文之日起
         lo = max(last, c - (18 if anchored else 8))
         hi = c + _WINDOW
         if _SPECIAL_CH.search(t, lo, hi) is None:  # the common case: no connector, no 每, no 自/从
@@ -692,24 +783,29 @@ def find_times(text: str, ref: date | None = None, masks=(), roll_days: int | No
                 p += 1
         if m is None or m.end() <= c:
             continue
-        cands.append((m.start(), m.end(), m, m.lastgroup))
+        s0, rel_start = m.start(), None
+        if m.lastgroup == "R_dur" and m.group("anc"):  # past the clause subject (各区县…要在收到通知后 → 在收到通知后)
+            s0, rel_start = _anchor_start(t, m)
+        cands.append((s0, m.end(), m, m.lastgroup, rel_start))
         last = m.end()
     for wm in words.finditer(t):
-        cands.append((wm.start(), wm.end(), wm, "W"))
+        cands.append((wm.start(), wm.end(), wm, "W", None))
     cands.sort(key=lambda c: (c[0], -(c[1] - c[0])))
     last_end = 0
     last_rec: TimeExpr | None = None
     last_from: TimeExpr | None = None  # the last "X年起" (start only)
-    for s, e, m, rule in cands:
+    for s, e, m, rule, rel_start in cands:
         if s < last_end:
             continue
-        # strip leading whitespace the pattern allowed
+        # strip the whitespace the pattern allowed around the expression (2024年5月6日 下一行 → 2024年5月6日)
         while s < e and t[s].isspace():
             s += 1
+        while e > s and t[e - 1].isspace():
+            e -= 1
         if _masked(s, e, allmasks) or _local_mask(t, s, e):
             # a doc number hides a date: retry right after the mask
             continue
-        te = _build(text, t, s, e, m, rule, ctx, lex, _phrase)
+        te = _build(text, t, s, e, m, rule, ctx, lex, _phrase, rel_start)
         if te is None:
             continue
         # 在每年7月30日前…、11月30日前… : a later date of the same shape in the same clause inherits 每年
@@ -769,7 +865,7 @@ def _kind_of_pre(lex, pre: str | None) -> str | None:
     return None
 
 
-def _build(text, t, s, e, m, rule, ctx: _Ctx, lex, phrase: bool = False) -> TimeExpr | None:
+def _build(text, t, s, e, m, rule, ctx: _Ctx, lex, phrase: bool = False, rel_start: int | None = None) -> TimeExpr | None:
     if rule == "W":
         w = m.group(0)
         if w in lex["start_now_words"]:
@@ -835,7 +931,7 @@ def _build(text, t, s, e, m, rule, ctx: _Ctx, lex, phrase: bool = False) -> Time
     if rule == "R_rec":
         return _recurring(text, t, s, e, m, ctx, lex)
     if rule == "R_dur":
-        return _duration(text, s, e, m, lex)
+        return _duration(text, s, e, m, lex, rel_start)
     if rule == "R_tod":
         tod = _tod_value(m, "tt")
         if tod is None:
@@ -942,7 +1038,7 @@ def _recurring(text, t, s, e, m, ctx: _Ctx, lex) -> TimeExpr | None:
                  year_explicit=explicit)
 
 
-def _duration(text, s, e, m, lex) -> TimeExpr | None:
+def _duration(text, s, e, m, lex, rel_start: int | None = None) -> TimeExpr | None:
     unit_word = m.group("du")
     unit = lex["duration_units"][unit_word]
     within = _g(m, "dsuf")
@@ -969,8 +1065,9 @@ def _duration(text, s, e, m, lex) -> TimeExpr | None:
         n += 0.5
     if n <= 0:
         return None
-    # the relative text: from the anchor (or the number) to the end, without the preposition
-    rs = m.start("anc") if anchor else m.start("dn")
+    # the relative text: from the anchor (past the clause subject: _anchor_start) or the number to the end,
+    # without the preposition
+    rs = rel_start if rel_start is not None else m.start("dn")
     return _expr(text, s, e, "relative", "duration", relative=text[rs:e].strip(), duration=(n, unit),
                  grain="time", year_explicit=False)
 
