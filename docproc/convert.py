@@ -5,13 +5,17 @@ OUTDIR receives ``documents.jsonl`` (one converted document per line, schema ``d
 ``file``, ``archive_path``, ``path``, ``code``, ``message``), and — as ``--format`` selects — ``tasks.csv``
 (utf-8-sig), ``tasks.xlsx``, ``tasks.ics``, ``report.md`` and ``report.html``.
 
-How it runs: :func:`docproc.archive.expand` yields the documents' bytes in a deterministic order (nothing is
-extracted to disk); an executor (:mod:`docproc.executors`, local processes or Dask) runs :func:`convert_one`
-on each, with the pipeline loaded once per worker; the main process appends each result to
-``documents.jsonl`` as it arrives. At the end ``documents.jsonl`` and ``errors.jsonl`` are put in input order
-and the derived files are rewritten from the full ``documents.jsonl`` — so a run interrupted and resumed with
-``--resume`` (which skips documents already in ``documents.jsonl``, by content hash and path, and tolerates a
-partial last line) ends with the same files as an uninterrupted run.
+How it runs: the workers are started first; while they load the pipeline, :func:`docproc.archive.expand`
+yields the documents' bytes in a deterministic order (nothing is extracted to disk) and the main process reads
+ahead. An executor (:mod:`docproc.executors`, local processes or Dask) runs :func:`convert_one` on each, with
+the pipeline loaded once per worker; a worker returns the finished JSON line as bytes plus the few fields the
+main process counts. The main process appends each line to ``documents.jsonl`` as it arrives (an interrupted
+run leaves complete lines and at most one partial last line) and, in input order as soon as every earlier
+input is settled, also to the final ``documents.jsonl`` and into the derived-file writers (:class:`_Output`),
+so ordering and exporting run alongside the workers and the end of a run only closes and renames files. The
+result is what ordering the finished ``documents.jsonl`` and exporting it would give — so a run interrupted
+and resumed with ``--resume`` (which skips documents already in ``documents.jsonl``, by content hash and path,
+and tolerates a partial last line) ends with the same files as an uninterrupted run.
 
 Exit status: 0 everything converted, 1 something failed (see ``errors.jsonl``), 2 usage, 130 interrupted.
 """
@@ -54,9 +58,8 @@ _STATE: dict[str, Any] = {}
 
 
 def _settings_from(d: dict) -> Settings:
-    key = json.dumps(d, sort_keys=True, default=str)
-    if _STATE.get("key") != key:
-        _STATE["key"], _STATE["settings"] = key, Settings(**d)
+    if _STATE.get("sdict") != d:
+        _STATE["sdict"], _STATE["settings"] = d, Settings(**d)
     return _STATE["settings"]
 
 
@@ -112,9 +115,20 @@ def _peak_rss() -> int:
     return r if sys.platform == "darwin" else r * 1024
 
 
+def export_fragments(doc: dict, formats: Iterable[str]) -> dict[str, Any]:
+    """The per-document, position-independent part of each derived file (see ``fragment`` in
+    :mod:`docproc.export.csv`, ``.xlsx``, ``.ics``, ``.report``); the writers' ``add_fragment`` does the rest."""
+    from .export import csv, ics, report, xlsx
+
+    mods = {"csv": csv, "xlsx": xlsx, "ics": ics, "report": report}
+    return {fmt: mods[fmt].fragment(doc) for fmt in formats}
+
+
 def convert_one(data: bytes, name: str, member: str | None, path: str, settings: dict,
-                timeout: float | None) -> dict:
-    """Convert one document's bytes (runs in a worker). Returns ``ok`` plus the JSON line or the error."""
+                timeout: float | None, exports: tuple[str, ...] = ()) -> dict:
+    """Convert one document's bytes (runs in a worker). Returns ``ok`` plus the JSON line (UTF-8 bytes ending in
+    a newline, ready to append) or the error, and what the main process counts (status, format, pages…);
+    with ``exports``, also those derived files' fragments of the document (:func:`export_fragments`)."""
     from .export.json import dumps_line
     from .pipeline import process
 
@@ -140,8 +154,14 @@ def convert_one(data: bytes, name: str, member: str | None, path: str, settings:
     pages = 0
     if d["source"].get("format") == "pdf":
         pages = int(doc.meta.get("pages") or 0) or (1 + sum(b.kind == "page_break" for b in doc.blocks))
-    return {**base, "ok": True, "line": dumps_line(d), "status": doc.status, "format": doc.source.format,
-            "pages": pages, "elapsed": time.perf_counter() - t0, "cpu": time.process_time() - c0, "rss": _peak_rss()}
+    line = dumps_line(d).encode("utf-8") + b"\n"
+    res = {**base, "ok": True, "line": line, "status": doc.status, "format": doc.source.format, "pages": pages}
+    if exports:
+        try:
+            res["frag"] = export_fragments(d, exports)
+        except Exception:  # noqa: BLE001 — the main process makes them from the line instead
+            pass
+    return {**res, "elapsed": time.perf_counter() - t0, "cpu": time.process_time() - c0, "rss": _peak_rss()}
 
 
 # -- main side ---------------------------------------------------------------------------------------------
@@ -157,7 +177,10 @@ class Stats:
     worker_seconds: float = 0.0  # wall time spent in convert_one, summed over documents
     worker_cpu_seconds: float = 0.0  # CPU time of the same (does not grow when other programs share the cores)
     elapsed: float = 0.0
-    finalize_seconds: float = 0.0  # ordering documents.jsonl and writing the derived files at the end
+    finalize_seconds: float = 0.0  # after the last result: closing the outputs (derived files included)
+    startup_seconds: float = 0.0  # from the start until every worker had loaded the pipeline
+    done_at_startup: int = 0  # documents done by then
+    last_result_seconds: float = 0.0  # from the start until the last result came back
     worker_peak_rss: dict[int, int] = field(default_factory=dict)
     by_format: dict[str, int] = field(default_factory=dict)
     engine: str = "local"
@@ -167,6 +190,13 @@ class Stats:
     @property
     def done(self) -> int:
         return self.converted + self.skipped + self.failed
+
+    @property
+    def steady_rate(self) -> float:
+        """Documents per second between the end of the start-up and the last result (0 when not measurable)."""
+        span = self.last_result_seconds - self.startup_seconds
+        n = self.converted + self.failed - self.done_at_startup
+        return n / span if span > 0 and n > 0 else 0.0
 
 
 def parse_formats(formats: str | Iterable[str] | None) -> tuple[str, ...]:
@@ -217,12 +247,15 @@ def _line_key(line: bytes | dict) -> tuple[str, str]:
     return (str(src.get("sha256") or ""), str(src.get("path") or src.get("archive_member") or src.get("name") or ""))
 
 
-def read_done(path: Path) -> set[tuple[str, str]]:
-    """The (sha256, path) of every complete line of an existing ``documents.jsonl``; a partial last line (an
-    interrupted write) is cut off so appending goes on cleanly."""
-    done: set[tuple[str, str]] = set()
+Key = tuple[str, str]
+
+
+def read_index(path: Path) -> list[tuple[Key, int, int]]:
+    """(key, offset, length) of every complete line of an existing ``documents.jsonl`` whose key can be read,
+    in file order; a partial last line (an interrupted write) is cut off so appending goes on cleanly."""
+    index: list[tuple[Key, int, int]] = []
     if not path.exists():
-        return done
+        return index
     good_end = 0
     with open(path, "rb+") as f:
         pos = 0
@@ -230,14 +263,19 @@ def read_done(path: Path) -> set[tuple[str, str]]:
             end = pos + len(raw)
             if raw.endswith(b"\n"):
                 try:
-                    done.add(_line_key(raw))
+                    index.append((_line_key(raw), pos, len(raw)))
                     good_end = end
                 except ValueError:
                     pass
             pos = end
         if good_end < pos:
             f.truncate(good_end)
-    return done
+    return index
+
+
+def read_done(path: Path) -> set[Key]:
+    """The (sha256, path) of every complete line of an existing ``documents.jsonl`` (see :func:`read_index`)."""
+    return {key for key, _, _ in read_index(path)}
 
 
 class _Progress:
@@ -284,72 +322,176 @@ class _Progress:
             self.bar.stop()
 
 
-def _sorted_lines(path: Path, order: dict[tuple[str, str], int]) -> Iterator[bytes]:
-    """The complete lines of ``path`` in input order, duplicates dropped, and stale ones (a path of this run
-    whose content has changed since) dropped; lines of paths not among this run's inputs are kept, last."""
-    index: list[tuple[tuple, int, int]] = []
-    seen: set[tuple[str, str]] = set()
-    current = {p for _, p in order}
-    with open(path, "rb") as f:
-        pos = 0
-        for raw in f:
-            n = len(raw)
-            if raw.endswith(b"\n"):
-                try:
-                    key = _line_key(raw)
-                except ValueError:
-                    key = None
-                if key is not None and key not in seen and (key in order or key[1] not in current):
-                    seen.add(key)
-                    index.append(((order.get(key, 1 << 62), key[1], key[0]), pos, n))
-            pos += n
-        index.sort()
-        for _, pos, n in index:
-            f.seek(pos)
-            yield f.read(n)
+class _Output:
+    """Everything a run writes into OUTDIR.
 
+    ``documents.jsonl`` receives each line as its result arrives (buffered, flushed about once a second:
+    an interrupted run leaves complete lines and at most one partial last line, which ``--resume`` drops).
+    Each input's sequence number is settled once — a line of this run, a line kept from the earlier run
+    (``--resume``), or nothing (failed, duplicate) — and in sequence order, as soon as all earlier ones are
+    settled, the lines go to ``documents.jsonl.tmp`` and into the derived-file writers (each line parsed once).
+    :meth:`finish` adds the earlier run's lines of paths not among this run's inputs (last, by path), renames
+    the files into place and writes ``errors.jsonl`` and the report. The result equals ordering the finished
+    ``documents.jsonl`` (duplicates and stale lines dropped) and exporting it in one pass.
+    """
 
-def finalize(out: Path, formats: tuple[str, ...], order: dict[tuple[str, str], int],
-             errors: list[tuple[int, dict]]) -> None:
-    """Put documents.jsonl and errors.jsonl in input order and rewrite the derived files from them."""
-    from .export import writer
-    from .export.report import Report
+    FLUSH_S = 1.0
+    HOLD_BYTES = 32 << 20  # out-of-order lines kept in memory; beyond this they are read back from the file
 
-    docs_path = out / DOCUMENTS
-    tmp = out / (DOCUMENTS + ".tmp")
-    with open(tmp, "wb") as f:
-        for line in _sorted_lines(docs_path, order):
-            f.write(line)
-    os.replace(tmp, docs_path)
-    errs = [e for _, e in sorted(errors, key=lambda x: (x[0], x[1].get("path") or ""))]
-    _write_atomic(out / ERRORS, b"".join(json.dumps(e, ensure_ascii=False).encode("utf-8") + b"\n" for e in errs))
+    def __init__(self, out: Path, formats: tuple[str, ...], old: list[tuple[Key, int, int]]):
+        self.out = out
+        self.docs_path = out / DOCUMENTS
+        self.old = old
+        self.first_old: dict[Key, tuple[int, int]] = {}
+        for key, off, n in old:
+            self.first_old.setdefault(key, (off, n))
+        self.docs = open(self.docs_path, "ab", buffering=1 << 20)
+        self.pos = self.flushed = self.docs.tell()
+        self.last_flush = time.monotonic()
+        self.reader = None
+        self.pending: dict[int, tuple[Key, int, int, bytes | None, dict | None] | None] = {}
+        self.held = 0
+        self.next = 0
+        self.seen: set[Key] = set()
+        self.tmp: list[Path] = []
+        self.sorted = self._open_tmp(DOCUMENTS)
+        from .export import writer
 
-    files = {fmt: open(out / (OUTPUT_FILES[fmt][0] + ".tmp"), "wb") for fmt in formats if fmt != "report"}
-    try:
-        writers = {fmt: writer(fmt, fp) for fmt, fp in files.items()}
-        report = Report() if "report" in formats else None
-        with open(docs_path, "rb") as f:
-            for raw in f:
-                try:
-                    d = json.loads(raw)
-                except ValueError:  # a damaged line (not one we wrote): kept in documents.jsonl, not exported
-                    continue
-                for w in writers.values():
-                    w.add(d)
-                if report is not None:
-                    report.add(d)
-        for w in writers.values():
+        self.formats = formats
+        self.files = {fmt: self._open_tmp(OUTPUT_FILES[fmt][0]) for fmt in formats if fmt != "report"}
+        self.writers = {fmt: writer(fmt, fp) for fmt, fp in self.files.items()}
+        if "report" in formats:
+            from .export.report import Report
+
+            self.writers["report"] = Report()
+
+    def _open_tmp(self, name: str):
+        path = self.out / (name + ".tmp")
+        self.tmp.append(path)
+        return open(path, "wb", buffering=1 << 20)
+
+    # -- during the run ---------------------------------------------------------------------------------
+    def append(self, line: bytes, kill: bool = False) -> tuple[int, int]:
+        """Append a finished line to documents.jsonl; (offset, length) of it."""
+        if kill:  # test hook: die in the middle of the write
+            self.docs.write(line[: len(line) // 2])
+            self.docs.flush()
+            os.kill(os.getpid(), signal.SIGKILL)
+        off = self.pos
+        self.docs.write(line)
+        self.pos += len(line)
+        now = time.monotonic()
+        if now - self.last_flush >= self.FLUSH_S:
+            self.flush(now)
+        return off, len(line)
+
+    def flush(self, now: float | None = None) -> None:
+        self.docs.flush()
+        self.flushed = self.pos
+        self.last_flush = now if now is not None else time.monotonic()
+
+    def settle(self, seq: int, key: Key | None = None, at: tuple[int, int] | None = None,
+               line: bytes | None = None, frag: dict | None = None) -> None:
+        """Input ``seq`` is done: its line is ``line`` at ``at`` in documents.jsonl (this run; ``frag`` its
+        export fragments when a worker made them), the earlier run's line for ``key`` (``at`` None), or
+        nothing (``key`` None)."""
+        if key is not None and at is None:
+            at = self.first_old[key]
+        if seq != self.next:
+            if line is not None:
+                size = 3 * len(line) if frag else len(line)  # fragments weigh about twice the line
+                if self.held + size > self.HOLD_BYTES:
+                    line = frag = None
+                else:
+                    self.held += size
+            self.pending[seq] = None if key is None else (key, at[0], at[1], line, frag)
+            return
+        self._emit(key, at, line, frag)
+        self.next += 1
+        while self.next in self.pending:
+            entry = self.pending.pop(self.next)
+            if entry is not None:
+                key, off, n, line, frag = entry
+                if line is not None:
+                    self.held -= 3 * len(line) if frag else len(line)
+                self._emit(key, (off, n), line, frag)
+            self.next += 1
+
+    def _read(self, off: int, n: int) -> bytes:
+        if off + n > self.flushed:
+            self.flush()
+        if self.reader is None:
+            self.reader = open(self.docs_path, "rb")
+        self.reader.seek(off)
+        return self.reader.read(n)
+
+    def _emit(self, key: Key | None, at: tuple[int, int] | None, line: bytes | None,
+              frag: dict | None = None) -> None:
+        if key is None or key in self.seen:
+            return
+        self.seen.add(key)
+        if line is None:
+            line = self._read(*at)
+        self.sorted.write(line)
+        if not self.writers:
+            return
+        if frag is not None and all(f in frag for f in self.writers):
+            for fmt, w in self.writers.items():
+                w.add_fragment(frag[fmt])
+            return
+        try:
+            d = json.loads(line)
+        except ValueError:  # a damaged line (not one we wrote): kept in documents.jsonl, not exported
+            return
+        for w in self.writers.values():
+            w.add(d)
+
+    # -- at the end --------------------------------------------------------------------------------------
+    def finish(self, order: dict[Key, int], errors: list[tuple[int, dict]]) -> None:
+        for seq in sorted(self.pending):  # nothing is left here after a complete run
+            entry = self.pending.pop(seq)
+            if entry is not None:
+                self._emit(entry[0], entry[1:3], entry[3], entry[4])
+        current = {p for _, p in order}
+        tail = []
+        for key, off, n in self.old:  # the earlier run's lines of paths this run did not see
+            if key not in self.seen and key[1] not in current:
+                self.seen.add(key)
+                tail.append(((key[1], key[0]), off, n))
+        for (path, sha), off, n in sorted(tail):
+            self._emit((sha, path), (off, n), None)
+        self.docs.close()
+        if self.reader is not None:
+            self.reader.close()
+        report = self.writers.pop("report", None)
+        for w in self.writers.values():
             w.close()
-    finally:
-        for fp in files.values():
+        for fp in [self.sorted, *self.files.values()]:
             fp.close()
-    for fmt in files:
-        os.replace(out / (OUTPUT_FILES[fmt][0] + ".tmp"), out / OUTPUT_FILES[fmt][0])
-    if report is not None:
-        for e in errs:
-            report.add_error(e)
-        _write_atomic(out / "report.md", report.markdown().encode("utf-8"))
-        _write_atomic(out / "report.html", report.html().encode("utf-8"))
+        os.replace(self.out / (DOCUMENTS + ".tmp"), self.docs_path)
+        for fmt in self.files:
+            os.replace(self.out / (OUTPUT_FILES[fmt][0] + ".tmp"), self.out / OUTPUT_FILES[fmt][0])
+        self.tmp = []
+        errs = [e for _, e in sorted(errors, key=lambda x: (x[0], x[1].get("path") or ""))]
+        _write_atomic(self.out / ERRORS, b"".join(json.dumps(e, ensure_ascii=False).encode("utf-8") + b"\n"
+                                                  for e in errs))
+        if report is not None:
+            for e in errs:
+                report.add_error(e)
+            _write_atomic(self.out / "report.md", report.markdown().encode("utf-8"))
+            _write_atomic(self.out / "report.html", report.html().encode("utf-8"))
+
+    def abandon(self) -> None:
+        """An interrupted run: documents.jsonl keeps what arrived; the half-made files go."""
+        for fp in [self.docs, self.reader, self.sorted, *self.files.values()]:
+            if fp is not None:
+                try:
+                    fp.close()
+                except OSError:
+                    pass
+        for path in self.tmp:
+            path.unlink(missing_ok=True)
+        self.tmp = []
 
 
 def _write_atomic(path: Path, data: bytes) -> None:
@@ -386,14 +528,21 @@ def default_jobs() -> int:
         return os.cpu_count() or 1
 
 
+#: inputs expanded ahead of the workers (count, bytes): covers their start-up without holding much in memory
+READAHEAD = (512, 64 << 20)
+
+
 def convert(inputs: Iterable[str | Path], output: str | Path, *, jobs: int | None = None,
             formats: str | Iterable[str] | None = None, resume: bool = False, engine: str = "local",
             scheduler: str | None = None, quiet: bool = False, timeout: float | None = None,
-            settings: Settings | None = None, client=None, progress_stream=None) -> Stats:
+            settings: Settings | None = None, client=None, progress_stream=None,
+            exports_in_workers: bool | None = None) -> Stats:
     """Convert ``inputs`` into ``output``; returns the run's :class:`Stats` (``exit_code`` included).
 
     Raises :class:`UsageError` for bad arguments. ``client`` is an existing ``distributed.Client`` (tests,
     notebooks); otherwise ``engine="dask"`` connects to ``scheduler`` or starts a ``LocalCluster``.
+    ``exports_in_workers``: whether the workers render the derived files' per-document fragments (default:
+    yes, unless a local run leaves this process a core of its own); the files are the same either way.
     """
     settings = settings or Settings()
     inputs = [Path(p) for p in inputs]
@@ -417,23 +566,27 @@ def convert(inputs: Iterable[str | Path], output: str | Path, *, jobs: int | Non
     if out.exists() and not out.is_dir():
         raise UsageError(f"{out} exists and is not a folder")
     out.mkdir(parents=True, exist_ok=True)
-
-    docs_path = out / DOCUMENTS
-    done = read_done(docs_path) if resume else set()
-    if not resume:
-        docs_path.write_bytes(b"")
     kill_after = int(os.environ[KILL_AFTER_ENV]) if os.environ.get(KILL_AFTER_ENV) else None
 
     st = Stats(engine=engine, workers=jobs)
-    order: dict[tuple[str, str], int] = {}
-    errors: list[tuple[int, dict]] = []
-    items: dict[int, Item] = {}
-    sdict = settings.model_dump()
-    progress = _Progress(quiet, progress_stream)
     t0 = time.perf_counter()
+    m0 = time.monotonic()
+    # the workers first: they load the pipeline while this process reads the old results and the inputs
+    ex = _make_executor(engine, jobs, settings, timeout, scheduler, client)
+    st.workers = getattr(ex, "threads", None) or jobs
+    docs_path = out / DOCUMENTS
+    outputs = None
+    errs_f = None
+    order: dict[Key, int] = {}
+    errors: list[tuple[int, dict]] = []
+    items: dict[int, tuple[Item, Key]] = {}  # in flight
+    sdict = settings.model_dump()
+    # the workers render the derived files' fragments unless this process has a core of its own to do it on
+    if exports_in_workers is None:
+        exports_in_workers = engine != "local" or jobs >= default_jobs()
+    in_workers = fmts if exports_in_workers else ()
+    progress = _Progress(quiet, progress_stream)
     expanded = False
-    docs_f = open(docs_path, "ab")
-    errs_f = open(out / ERRORS, "wb")
     written = 0
 
     def record_error(seq: int, err: dict) -> None:
@@ -448,35 +601,39 @@ def convert(inputs: Iterable[str | Path], output: str | Path, *, jobs: int | Non
             st.discovered += 1
             if item.error is not None:
                 record_error(seq, item.error_dict())
+                outputs.settle(seq)
                 progress.update(st, False)
                 continue
             key = (hashlib.sha256(item.data).hexdigest(), item.path)
             if key in order:  # the same bytes under the same path twice (duplicate member names)
                 st.skipped += 1
+                outputs.settle(seq)
                 continue
             order[key] = seq
-            if key in done:
+            if key in outputs.first_old:
                 st.skipped += 1
+                outputs.settle(seq, key)
                 progress.update(st, False)
                 continue
-            items[seq] = item
-            yield seq, (item.data, item.name, item.member, item.path, sdict, timeout)
+            items[seq] = (item, key)
+            yield seq, (item.data, item.name, item.member, item.path, sdict, timeout, in_workers)
         expanded = True
 
     def on_result(seq: int, res: dict) -> None:
         nonlocal written
-        item = items.pop(seq)
+        item, key = items.pop(seq)
+        if not st.startup_seconds and getattr(ex, "ready_at", None):
+            st.startup_seconds = ex.ready_at - m0
+            st.done_at_startup = st.converted + st.failed
         if res.get("pid") and res.get("rss"):
             st.worker_peak_rss[res["pid"]] = max(st.worker_peak_rss.get(res["pid"], 0), res["rss"])
         if res.get("ok"):
-            line = res["line"].encode("utf-8") + b"\n"
-            if kill_after is not None and written >= kill_after:  # test hook: die in the middle of a write
-                docs_f.write(line[: len(line) // 2])
-                docs_f.flush()
-                os.kill(os.getpid(), signal.SIGKILL)
-            docs_f.write(line)
-            docs_f.flush()
+            line = res["line"]
+            if isinstance(line, str):
+                line = line.encode("utf-8") + b"\n"
+            at = outputs.append(line, kill=kill_after is not None and written >= kill_after)
             written += 1
+            outputs.settle(seq, key, at, line, res.get("frag"))
             st.converted += 1
             st.partial += res.get("status") == "partial"
             fmt = res.get("format") or "unknown"
@@ -490,15 +647,21 @@ def convert(inputs: Iterable[str | Path], output: str | Path, *, jobs: int | Non
             err = {"file": item.file, "archive_path": item.member, "path": item.path,
                    "code": res.get("code") or "error", "message": res.get("message") or ""}
             record_error(seq, err)
+            outputs.settle(seq)
         progress.update(st, expanded)
 
     from .executors import drain
 
-    ex = None
     try:
-        ex = _make_executor(engine, jobs, settings, timeout, scheduler, client)
-        st.workers = getattr(ex, "threads", None) or jobs
-        drain(ex, tasks(), on_result)
+        old = read_index(docs_path) if resume else []
+        if not resume:
+            docs_path.write_bytes(b"")
+        errs_f = open(out / ERRORS, "wb")
+        outputs = _Output(out, fmts, old)  # imports the exporters while the workers start
+        drain(ex, tasks(), on_result, readahead=READAHEAD[0], readahead_bytes=READAHEAD[1])
+        st.last_result_seconds = time.monotonic() - m0
+        if not st.startup_seconds and getattr(ex, "ready_at", None):
+            st.startup_seconds = ex.ready_at - m0
         progress.update(st, True, force=True)
     except KeyboardInterrupt:
         progress.close()
@@ -508,13 +671,14 @@ def convert(inputs: Iterable[str | Path], output: str | Path, *, jobs: int | Non
         st.elapsed = time.perf_counter() - t0
         return st
     finally:
-        if ex is not None:
-            ex.close()
+        ex.close()
         progress.close()
-        docs_f.close()
-        errs_f.close()
+        if errs_f is not None:
+            errs_f.close()
+        if outputs is not None and st.last_result_seconds == 0.0:
+            outputs.abandon()
     t1 = time.perf_counter()
-    finalize(out, fmts, order, errors)
+    outputs.finish(order, errors)
     st.elapsed = time.perf_counter() - t0
     st.finalize_seconds = time.perf_counter() - t1
     st.exit_code = 1 if st.failed else 0

@@ -12,6 +12,10 @@ both enforce a per-document time limit from the outside as a backstop: a local w
 limit by ``grace`` seconds is killed and replaced; on Dask (threads cannot be killed) the task is abandoned.
 The result for such a document is :func:`timeout_result`. The worker function itself applies the soft limit
 where it can (see :func:`docproc.convert.convert_one`).
+
+Both keep a little work queued at each worker (``depth`` tasks per local worker, two per Dask thread), so a
+worker never waits for the main process between documents. ``ready_at`` (``time.monotonic()``) is when every
+worker had loaded the pipeline, ``None`` before: the start-up cost of a run.
 """
 from __future__ import annotations
 
@@ -74,8 +78,8 @@ class _Worker:
         self.proc.start()
         child.close()
         self.ready = False
-        self.task: tuple[Any, tuple] | None = None  # (key, args) being converted
-        self.since = 0.0  # when the current task started (once the worker is ready)
+        self.tasks: deque = deque()  # (key, args, size) sent, in order; the first one is being converted
+        self.since = 0.0  # when the first task started (sent to an idle worker, or its predecessor finished)
 
     def kill(self) -> None:
         if self.proc.is_alive():
@@ -85,46 +89,64 @@ class _Worker:
 
 
 class LocalExecutor:
-    """``jobs`` worker processes, one document at a time each (so a hung one can be killed alone)."""
+    """``jobs`` worker processes, each converting one document at a time (so a hung one can be killed alone)
+    with up to ``depth`` documents sent ahead (small ones only: a big one waits until its worker is idle, so
+    that sending never blocks on a full pipe). Documents queued behind one that hangs or crashes its worker are
+    sent again to another worker."""
 
     kind = "local"
+    #: only documents this small are queued behind a busy worker (the pipe's buffer takes them without blocking)
+    QUEUE_BYTES = 48 << 10
 
     def __init__(self, fn: Callable[..., dict], jobs: int, initializer: Callable | None = None,
                  initargs: tuple = (), timeout: float | None = None, grace: float | None = None,
-                 start_method: str = "spawn"):
+                 start_method: str = "spawn", depth: int = 2):
         self.fn, self.initializer, self.initargs = fn, initializer, initargs
         self.timeout = timeout
         self.grace = grace if grace is not None else (max(1.0, 0.25 * timeout) if timeout else 0.0)
         self.ctx = mp.get_context(start_method)
         self.jobs = max(1, int(jobs))
+        self.depth = max(1, int(depth))
         self.workers = [self._spawn() for _ in range(self.jobs)]
-        self.waiting: deque = deque()  # submitted, no idle worker yet
+        self.waiting: deque = deque()  # submitted, not sent to a worker yet
         self.killed = 0
+        self.ready_at: float | None = None
 
     def _spawn(self) -> _Worker:
         return _Worker(self.ctx, self.fn, self.initializer, self.initargs)
 
     @property
     def capacity(self) -> int:
-        return self.jobs
+        return self.jobs * self.depth
 
     def __len__(self) -> int:
-        return len(self.waiting) + sum(w.task is not None for w in self.workers)
+        return len(self.waiting) + sum(len(w.tasks) for w in self.workers)
 
     def submit(self, key: Any, *args: Any) -> None:
-        self.waiting.append((key, args))
+        size = sum(len(a) for a in args if isinstance(a, (bytes, bytearray, str)))
+        self.waiting.append((key, args, size))
         self._dispatch()
 
     def _dispatch(self) -> None:
-        for w in self.workers:
-            if not self.waiting:
+        while self.waiting:
+            # the idle workers first, then those with the shortest queue
+            w = min((w for w in self.workers if w.ready), key=lambda w: len(w.tasks), default=None)
+            if w is None or len(w.tasks) >= self.depth:
                 return
-            if w.ready and w.task is None:
-                w.task = self.waiting.popleft()
+            task = self.waiting[0]
+            if w.tasks and (task[2] > self.QUEUE_BYTES or sum(t[2] for t in w.tasks) > self.QUEUE_BYTES):
+                return
+            self.waiting.popleft()
+            if not w.tasks:
                 w.since = time.monotonic()
-                w.conn.send(w.task)
+            w.tasks.append(task)
+            w.conn.send((task[0], task[1]))
 
     def _replace(self, w: _Worker) -> None:
+        """Kill ``w`` and start another; the documents queued behind its first one go back to the front."""
+        for task in reversed(list(w.tasks)[1:]):
+            self.waiting.appendleft(task)
+        w.tasks.clear()
         w.kill()
         self.workers[self.workers.index(w)] = self._spawn()
 
@@ -141,16 +163,18 @@ class LocalExecutor:
                     key, result = w.conn.recv()
                     if key == "__ready__":
                         w.ready = True
-                    elif w.task is not None and key == w.task[0]:
+                        if self.ready_at is None and all(x.ready for x in self.workers):
+                            self.ready_at = time.monotonic()
+                    elif w.tasks and key == w.tasks[0][0]:
                         out.append((key, result))
-                        w.task = None
+                        w.tasks.popleft()
+                        w.since = time.monotonic()
             except (EOFError, OSError):
                 broken = True
             if broken or not w.proc.is_alive():
                 w.proc.join(1)
-                if w.task is not None:
-                    out.append((w.task[0], crashed_result(w.proc.exitcode)))
-                    w.task = None
+                if w.tasks:
+                    out.append((w.tasks[0][0], crashed_result(w.proc.exitcode)))
                 dead.add(w)
         for w in dead:
             self._replace(w)
@@ -158,9 +182,8 @@ class LocalExecutor:
             limit = self.timeout + self.grace
             now = time.monotonic()
             for w in list(self.workers):
-                if w.task is not None and now - w.since > limit:
-                    out.append((w.task[0], timeout_result(self.timeout, "worker killed")))
-                    w.task = None
+                if w.tasks and now - w.since > limit:
+                    out.append((w.tasks[0][0], timeout_result(self.timeout, "worker killed")))
                     self.killed += 1
                     self._replace(w)
         self._dispatch()
@@ -169,7 +192,7 @@ class LocalExecutor:
     def close(self) -> None:
         for w in self.workers:
             try:
-                if w.proc.is_alive() and w.task is None:
+                if w.proc.is_alive() and not w.tasks:
                     w.conn.send(None)
             except OSError:
                 pass
@@ -216,6 +239,7 @@ class DaskExecutor:
         self.threads = max(1, sum(client.nthreads().values()))
         self.pending: dict = {}  # future → (key, submitted at)
         self.abandoned = 0
+        self.ready_at = time.monotonic()
 
     @property
     def capacity(self) -> int:
@@ -275,19 +299,47 @@ class DaskExecutor:
                 pass
 
 
-def drain(ex, items: Iterator[tuple[Any, tuple]], on_result: Callable[[Any, dict], None]) -> None:
-    """Feed ``(key, args)`` pairs through ``ex`` and call ``on_result`` for each finished one."""
+def drain(ex, items: Iterator[tuple[Any, tuple]], on_result: Callable[[Any, dict], None], *,
+          readahead: int = 0, readahead_bytes: int = 64 << 20) -> None:
+    """Feed ``(key, args)`` pairs through ``ex`` and call ``on_result`` for each finished one.
+
+    With ``readahead``, up to that many pairs (and ``readahead_bytes`` of their ``bytes`` arguments) are taken
+    from ``items`` ahead of the executor while it is busy or still starting — expanding the inputs overlaps
+    the workers' start-up instead of following it.
+    """
     it = iter(items)
+    buf: deque = deque()
+    held = 0
     exhausted = False
     while True:
-        while not exhausted and len(ex) < ex.capacity:
+        while len(ex) < ex.capacity:
+            if buf:
+                key, args = buf.popleft()
+                held -= _nbytes(args)
+            elif exhausted:
+                break
+            else:
+                try:
+                    key, args = next(it)
+                except StopIteration:
+                    exhausted = True
+                    break
+            ex.submit(key, *args)
+        if exhausted and not buf and len(ex) == 0:
+            return
+        wait = 0.2
+        if not exhausted and len(buf) < readahead and held < readahead_bytes:
             try:
-                key, args = next(it)
+                pair = next(it)
             except StopIteration:
                 exhausted = True
-                break
-            ex.submit(key, *args)
-        if exhausted and len(ex) == 0:
-            return
-        for key, result in ex.poll(0.2):
+            else:
+                buf.append(pair)
+                held += _nbytes(pair[1])
+            wait = 0.0  # only look for results; go on reading ahead
+        for key, result in ex.poll(wait):
             on_result(key, result)
+
+
+def _nbytes(args: tuple) -> int:
+    return sum(len(a) for a in args if isinstance(a, (bytes, bytearray)))

@@ -51,3 +51,25 @@ def test_dask_executor_reports_task_errors():
         ex.close()
     assert got[0]["value"] == 2 and got[2]["value"] == 4
     assert got[1]["ok"] is False and "ValueError" in got[1]["message"]
+
+
+def test_documents_queued_behind_a_hung_one_go_to_the_next_worker():
+    # one worker, two documents sent ahead: the one queued behind the hang is sent again after the kill
+    ex = LocalExecutor(work, jobs=1, timeout=0.5, grace=0.5, depth=2)
+    try:
+        got = collect(ex, [1, "hang", 2, "crash", 3])
+    finally:
+        ex.close()
+    assert got[0]["value"] == 2 and got[2]["value"] == 4 and got[4]["value"] == 6
+    assert got[1]["code"] == "timeout" and got[3]["code"] == "worker_crashed"
+    assert ex.killed == 1 and ex.ready_at is not None
+
+
+def test_big_documents_wait_for_an_idle_worker():
+    ex = LocalExecutor(work, jobs=1, depth=2)
+    try:
+        big = b"x" * (LocalExecutor.QUEUE_BYTES + 1)
+        got = collect(ex, [b"a", big, b"b"])
+    finally:
+        ex.close()
+    assert [got[i]["value"] for i in range(3)] == [b"aa", big * 2, b"bb"]

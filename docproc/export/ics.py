@@ -63,37 +63,62 @@ def _description(doc: dict, task: dict) -> str:
     return "\n".join(f"{k}：{v}" for k, v in lines if v)
 
 
+def fragment(doc: dict, dtstamp: _dt.datetime | None = None) -> list[tuple[str, tuple]]:
+    """(UID, what its VEVENT says) for each task of ``doc`` with a due date — cheap to make (bulk conversion
+    does it in its workers); :class:`IcsWriter` serializes an event only the first time its UID comes."""
+    out = []
+    for task in tasks_of(doc):
+        due = parse_date(task.get("due"))
+        if due is None:
+            continue
+        out.append((task_uid(doc, task), (dtstamp or _stamp(doc, task, due), due, _summary(task),
+                                          _description(doc, task))))
+    return out
+
+
+def _event(uid: str, stamp: _dt.datetime, due: _dt.date, summary: str, description: str) -> bytes:
+    ev = Event()
+    ev.add("uid", uid)
+    ev.add("dtstamp", stamp)
+    ev.add("dtstart", due)
+    ev.add("dtend", due + _dt.timedelta(days=1))
+    ev.add("summary", summary)
+    ev.add("description", description)
+    ev.add("transp", "TRANSPARENT")
+    ev.add("categories", ["公文任务"])
+    return ev.to_ical()
+
+
 class IcsWriter:
+    """Streams the feed: the calendar's header, each event as it is added, the footer at ``close`` — the same
+    bytes as building one ``icalendar.Calendar`` and serializing it, without holding every event."""
+
+    FOOTER = b"END:VCALENDAR\r\n"
+
     def __init__(self, fp: BinaryIO, name: str = "公文任务时限", dtstamp: _dt.datetime | None = None):
         self.fp, self.dtstamp = fp, dtstamp
-        self.cal = Calendar()
-        self.cal.add("prodid", PRODID)
-        self.cal.add("version", "2.0")
-        self.cal.add("calscale", "GREGORIAN")
-        self.cal.add("method", "PUBLISH")
-        self.cal.add("x-wr-calname", name)
+        cal = Calendar()
+        cal.add("prodid", PRODID)
+        cal.add("version", "2.0")
+        cal.add("calscale", "GREGORIAN")
+        cal.add("method", "PUBLISH")
+        cal.add("x-wr-calname", name)
+        head = cal.to_ical()
+        if not head.endswith(self.FOOTER):  # pragma: no cover — icalendar's layout
+            raise RuntimeError("unexpected calendar layout from icalendar")
+        self.fp.write(head[: -len(self.FOOTER)])
         self.uids: set[str] = set()
 
     def add(self, doc: dict) -> None:
-        for task in tasks_of(doc):
-            due = parse_date(task.get("due"))
-            if due is None:
-                continue
-            uid = task_uid(doc, task)
+        self.add_fragment(fragment(doc, self.dtstamp))
+
+    def add_fragment(self, events: list[tuple[str, tuple]]) -> None:
+        for uid, what in events:
             if uid in self.uids:  # the same document twice (two paths, same bytes): one event
                 continue
             self.uids.add(uid)
-            ev = Event()
-            ev.add("uid", uid)
-            ev.add("dtstamp", self.dtstamp or _stamp(doc, task, due))
-            ev.add("dtstart", due)
-            ev.add("dtend", due + _dt.timedelta(days=1))
-            ev.add("summary", _summary(task))
-            ev.add("description", _description(doc, task))
-            ev.add("transp", "TRANSPARENT")
-            ev.add("categories", ["公文任务"])
-            self.cal.add_component(ev)
+            self.fp.write(_event(uid, *what))
 
     def close(self) -> None:
-        self.fp.write(self.cal.to_ical())
+        self.fp.write(self.FOOTER)
         self.fp.flush()

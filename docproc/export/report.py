@@ -16,6 +16,35 @@ DAMAGE_CODES = ("lost_chars", "truncated")
 LIST_MAX = 200
 
 
+def fragment(doc: dict) -> tuple:
+    """What the report counts of one document: (format, status, issue codes, damage line or None,
+    [(fixer, count)], the month of each task's deadline) — small, so bulk conversion makes it in its workers.
+
+    >>> fragment({"source": {"format": "txt", "name": "a.txt"}, "status": "partial",
+    ...           "issues": [{"code": "lost_chars", "message": "缺 1 字"}], "tasks": [{"due": "2024-03-31"}, {}]})
+    ('txt', 'partial', ['lost_chars'], ('a.txt', 'lost_chars', '缺 1 字'), [], ['2024-03', '无完成时限'])
+    """
+    src = doc.get("source") or {}
+    codes, damage = [], []
+    for i in doc.get("issues") or []:
+        if not isinstance(i, dict):
+            continue
+        code = text(i.get("code")) or "unknown"
+        codes.append(code)
+        if code in DAMAGE_CODES:
+            damage.append((code, text(i.get("message"))))
+    line = None
+    if damage:
+        line = (source_label(doc), "、".join(sorted({c for c, _ in damage})), "；".join(m for _, m in damage[:3]))
+    repairs = [(r["fixer"], int(r.get("count") or 0)) for r in doc.get("repairs") or []
+               if isinstance(r, dict) and r.get("fixer")]
+    months = []
+    for t in tasks_of(doc):
+        due = t.get("due")
+        months.append(due[:7] if isinstance(due, str) and len(due) >= 7 else "无完成时限")
+    return (text(src.get("format")) or "unknown", text(doc.get("status")) or "unknown", codes, line, repairs, months)
+
+
 class Report:
     def __init__(self, title: str = "docproc 批量转换报告"):
         self.title = title
@@ -33,31 +62,26 @@ class Report:
         self.by_error: Counter = Counter()
 
     def add(self, doc: dict) -> None:
+        self.add_fragment(fragment(doc))
+
+    def add_fragment(self, f: tuple) -> None:
+        """Count one document from its :func:`fragment`."""
+        fmt, status, codes, damage, repairs, months = f
         self.docs += 1
-        src = doc.get("source") or {}
-        self.by_format[text(src.get("format")) or "unknown"] += 1
-        self.by_status[text(doc.get("status")) or "unknown"] += 1
-        damage = []
-        for i in doc.get("issues") or []:
-            if not isinstance(i, dict):
-                continue
-            code = text(i.get("code")) or "unknown"
+        self.by_format[fmt] += 1
+        self.by_status[status] += 1
+        for code in codes:
             self.by_issue[code] += 1
-            if code in DAMAGE_CODES:
-                damage.append((code, text(i.get("message"))))
-        if damage:
+        if damage is not None:
             self.n_damaged += 1
             if len(self.damaged) < LIST_MAX:
-                codes = "、".join(sorted({c for c, _ in damage}))
-                self.damaged.append((source_label(doc), codes, "；".join(m for _, m in damage[:3])))
-        for r in doc.get("repairs") or []:
-            if isinstance(r, dict) and r.get("fixer"):
-                self.repair_docs[r["fixer"]] += 1
-                self.repair_count[r["fixer"]] += int(r.get("count") or 0)
-        for t in tasks_of(doc):
-            self.tasks += 1
-            due = t.get("due")
-            self.by_month[due[:7] if isinstance(due, str) and len(due) >= 7 else "无完成时限"] += 1
+                self.damaged.append(tuple(damage))
+        for fixer, count in repairs:
+            self.repair_docs[fixer] += 1
+            self.repair_count[fixer] += count
+        self.tasks += len(months)
+        for m in months:
+            self.by_month[m] += 1
 
     def add_error(self, err: dict) -> None:
         code = text(err.get("code")) or "error"

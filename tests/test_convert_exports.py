@@ -1,0 +1,236 @@
+"""The fast paths of bulk conversion's exports give exactly what the plain ones give.
+
+- ``tasks.xlsx``: rows rendered by docproc equal, byte for byte, the rows openpyxl writes for the same cells
+  (an openpyxl-only writer below is the reference), hostile text included;
+- ``tasks.ics`` streamed event by event equals one ``icalendar.Calendar`` serialized;
+- the per-document fragments (made in the workers) give the same files as ``add(doc)``;
+- a conversion whose workers render the fragments equals one whose main process does.
+"""
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import io
+import json
+import zipfile
+
+import pytest
+from icalendar import Calendar, Event
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.utils.exceptions import IllegalCharacterError
+
+from docproc.convert import convert, export_fragments
+from docproc.export import csv as csv_export
+from docproc.export import ics as ics_export
+from docproc.export import report as report_export
+from docproc.export import xlsx as xlsx_export
+from docproc.export.ledger import DATE_COLUMNS, LEDGER_COLUMNS, join, parse_date, source_label, task_rows, tasks_of, text
+
+from .archive_builders import notice, zip_bytes
+from .test_convert import assert_same_outputs
+
+
+class ReferenceXlsx:
+    """The ledger workbook written cell by cell through openpyxl (how ``XlsxWriter`` wrote it before)."""
+
+    def __init__(self, fp, title="任务台账", max_rows=xlsx_export.MAX_ROWS):
+        self.fp, self.title, self.max_rows = fp, title, max_rows
+        self.wb = Workbook(write_only=True)
+        self.wb.properties.creator = "docproc"
+        self.wb.properties.created = self.wb.properties.modified = xlsx_export.EPOCH
+        self._wrap = Alignment(wrap_text=True, vertical="top")
+        self.sheets = []
+        self.ws = self._ledger_sheet()
+        self.docs_ws = self.wb.create_sheet("文件清单")
+        self._header(self.docs_ws, xlsx_export.DOC_COLUMNS, xlsx_export.DOC_WIDTHS)
+        self.n = self.n_docs = 0
+        self.rows = 1
+
+    def _ledger_sheet(self):
+        n = len(self.sheets) + 1
+        ws = self.wb.create_sheet(self.title if n == 1 else f"{self.title} ({n})")
+        self._header(ws, LEDGER_COLUMNS, [xlsx_export.WIDTHS[c] for c in LEDGER_COLUMNS])
+        self.sheets.append(ws)
+        return ws
+
+    def _header(self, ws, columns, widths):
+        for i, w in enumerate(widths, 1):
+            ws.column_dimensions[get_column_letter(i)].width = w
+        ws.freeze_panes = "A2"
+        bold, fill = Font(bold=True), PatternFill("solid", fgColor="DDEBF7")
+        cells = []
+        for c in columns:
+            cell = WriteOnlyCell(ws, value=c)
+            cell.font, cell.fill = bold, fill
+            cell.alignment = Alignment(horizontal="center", vertical="center")
+            cells.append(cell)
+        ws.append(cells)
+
+    def _cell(self, ws, value, column):
+        if column in DATE_COLUMNS:
+            d = parse_date(value)
+            if d is not None:
+                cell = WriteOnlyCell(ws, value=d)
+                cell.number_format = xlsx_export.DATE_FORMAT
+                return cell
+        if value == "":
+            return None
+        if column in xlsx_export.WRAP:
+            cell = WriteOnlyCell(ws, value=value)
+            cell.alignment = self._wrap
+            return cell
+        return value
+
+    def add(self, doc):
+        for row in task_rows(doc):
+            if self.rows >= self.max_rows:
+                self.ws.auto_filter.ref = f"A1:{get_column_letter(len(LEDGER_COLUMNS))}{self.rows}"
+                self.ws, self.rows = self._ledger_sheet(), 1
+            self.n += 1
+            self.rows += 1
+            row["序号"] = self.n
+            self.ws.append([self._cell(self.ws, row[c], c) for c in LEDGER_COLUMNS])
+        notice_ = doc.get("notice") or {}
+        self.n_docs += 1
+        signed = parse_date(notice_.get("signed_date"))
+        values = [self.n_docs, text(notice_.get("doc_number")), text(notice_.get("title")),
+                  join(notice_.get("issuers")), signed, len(tasks_of(doc)), text(doc.get("status")), source_label(doc)]
+        if signed is not None:
+            cell = WriteOnlyCell(self.docs_ws, value=signed)
+            cell.number_format = xlsx_export.DATE_FORMAT
+            values[4] = cell
+        self.docs_ws.append([None if v == "" else v for v in values])
+
+    def close(self):
+        self.ws.auto_filter.ref = f"A1:{get_column_letter(len(LEDGER_COLUMNS))}{self.rows}"
+        self.wb.save(self.fp)
+
+
+def _write(cls, docs, **kw) -> bytes:
+    buf = io.BytesIO()
+    w = cls(buf, **kw)
+    for d in docs:
+        w.add(d)
+    w.close()
+    return buf.getvalue()
+
+
+def _members(data: bytes) -> dict[str, bytes]:
+    z = zipfile.ZipFile(io.BytesIO(data))
+    return {n: z.read(n) for n in z.namelist() if n != "docProps/core.xml"}  # core.xml: the save time
+
+
+HOSTILE = [" 前后有空格 ", "a&b<c>d\"e'f", "回车\r\n换行\n制表\t", "\x7f\x80\u00a0不间断", "\U00020000 扩展B",
+           "=SUM(A1:A3)", "=", "#N/A", "#DIV/0!", "长" * 40000, "2024-02-30", "2024-13", "  ", "\u3000全角空格"]
+
+
+def _hostile_docs() -> list[dict]:
+    docs = []
+    for i, v in enumerate(HOSTILE):
+        docs.append({"source": {"name": f"{v[:20]}.txt", "path": f"in/{v[:10]}", "sha256": f"{i:064x}"},
+                     "status": v[:30], "notice": {"doc_number": v, "title": v, "issuers": [v, "甲"],
+                                                  "signed_date": "2024-03-01" if i % 2 else v},
+                     "tasks": [{"content": v, "stage": v, "lead": v, "owners": [v], "partners": None,
+                                "start": v, "due": "2024-05-01" if i % 3 else v, "time_text": v, "id": f"T{i}"},
+                               {"content": "", "due": "2024-06-30"}]})
+    # a document whose first dated cell comes before any wrapped one: the style ids go the other way round
+    docs.insert(0, {"notice": {"signed_date": "2020-01-02"}, "tasks": [{"due": "2020-02-03"}]})
+    return docs
+
+
+def _corpus_docs(root) -> list[dict]:
+    st = convert([root], root.parent / "o", jobs=1, quiet=True, formats="csv")
+    assert st.converted
+    return [json.loads(x) for x in (root.parent / "o" / "documents.jsonl").read_text("utf-8").splitlines()]
+
+
+@pytest.fixture(scope="module")
+def real_docs(tmp_path_factory) -> list[dict]:
+    root = tmp_path_factory.mktemp("exports") / "in"
+    root.mkdir()
+    for i in range(6):
+        (root / f"{i}.txt").write_bytes(notice(i))
+    return _corpus_docs(root)
+
+
+@pytest.mark.parametrize("max_rows", [xlsx_export.MAX_ROWS, 4])
+def test_xlsx_rows_are_what_openpyxl_writes(real_docs, max_rows):
+    for docs in (real_docs, _hostile_docs(), _hostile_docs()[1:], real_docs + _hostile_docs()):
+        assert _members(_write(xlsx_export.XlsxWriter, docs, max_rows=max_rows)) == \
+            _members(_write(ReferenceXlsx, docs, max_rows=max_rows))
+
+
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")  # openpyxl's own half-written sheet
+def test_xlsx_text_xml_cannot_hold_fails_as_before():
+    bad = [{"tasks": [{"content": "控制字符\x01"}]}]
+    with pytest.raises(IllegalCharacterError):
+        _write(ReferenceXlsx, bad)
+    with pytest.raises(IllegalCharacterError):
+        _write(xlsx_export.XlsxWriter, bad)
+
+
+def test_xlsx_rows_spill_to_disk_and_come_back(monkeypatch, real_docs):
+    monkeypatch.setattr(xlsx_export, "_FLUSH", 512)
+    docs = real_docs * 5
+    assert _members(_write(xlsx_export.XlsxWriter, docs)) == _members(_write(ReferenceXlsx, docs))
+
+
+def test_ics_streamed_equals_one_calendar(real_docs):
+    docs = real_docs + real_docs[:2] + _hostile_docs()  # repeated documents: one event per UID
+    cal = Calendar()
+    for k, v in (("prodid", ics_export.PRODID), ("version", "2.0"), ("calscale", "GREGORIAN"),
+                 ("method", "PUBLISH"), ("x-wr-calname", "公文任务时限")):
+        cal.add(k, v)
+    uids = set()
+    for doc in docs:
+        for t in tasks_of(doc):
+            due = parse_date(t.get("due"))
+            uid = ics_export.task_uid(doc, t)
+            if due is None or uid in uids:
+                continue
+            uids.add(uid)
+            ev = Event()
+            for k, v in (("uid", uid), ("dtstamp", ics_export._stamp(doc, t, due)), ("dtstart", due),
+                         ("dtend", due + dt.timedelta(days=1)), ("summary", ics_export._summary(t)),
+                         ("description", ics_export._description(doc, t)), ("transp", "TRANSPARENT"),
+                         ("categories", ["公文任务"])):
+                ev.add(k, v)
+            cal.add_component(ev)
+    assert _write(ics_export.IcsWriter, docs) == cal.to_ical()
+    assert _write(ics_export.IcsWriter, []) == Calendar.from_ical(_write(ics_export.IcsWriter, [])).to_ical()
+
+
+def test_fragments_give_what_add_gives(real_docs):
+    docs = real_docs + _hostile_docs() + [{}, {"tasks": ["x", {"due": "2024-01-01"}]}]
+    for fmt, mod, cls in (("csv", csv_export, csv_export.CsvWriter), ("xlsx", xlsx_export, xlsx_export.XlsxWriter),
+                          ("ics", ics_export, ics_export.IcsWriter)):
+        direct = _write(cls, docs)
+        buf = io.BytesIO()
+        w = cls(buf)
+        for d in docs:
+            w.add_fragment(export_fragments(copy.deepcopy(d), [fmt])[fmt])
+        w.close()
+        assert (_members(buf.getvalue()) == _members(direct)) if fmt == "xlsx" else (buf.getvalue() == direct), fmt
+    a, b = report_export.Report(), report_export.Report()
+    for d in docs:
+        a.add(d)
+        b.add_fragment(report_export.fragment(d))
+    assert a.markdown() == b.markdown() and a.html() == b.html()
+
+
+def test_exports_made_by_the_workers_equal_those_made_here(tmp_path):
+    root = tmp_path / "in"
+    (root / "批次").mkdir(parents=True)
+    for i in range(8):
+        (root / "批次" / f"{i:03d}.txt").write_bytes(notice(i))
+    (root / "批次" / "副本.txt").write_bytes(notice(0))
+    (root / "包.zip").write_bytes(zip_bytes({f"z{i}.txt": notice(50 + i) for i in range(3)}, gbk=True))
+    here, there = tmp_path / "here", tmp_path / "there"
+    assert convert([root], here, jobs=2, quiet=True, exports_in_workers=False).exit_code == 0
+    st = convert([root], there, jobs=2, quiet=True, exports_in_workers=True)
+    assert st.exit_code == 0 and st.converted == 12
+    assert_same_outputs(here, there)
+    assert st.last_result_seconds >= st.startup_seconds >= 0  # start-up stays 0 if a worker is never needed
