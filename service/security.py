@@ -8,6 +8,8 @@ import socket
 from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit
 
+import httpx
+
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -117,10 +119,13 @@ def host_allowed(host: str, port: int | None, allow: list[str]) -> bool:
 def check_callback_url(url: str, allow: list[str]) -> str:
     """Validate a job's ``callback_url``: http(s), a host on ``DOCPROC_CALLBACK_ALLOW``; else 422."""
     url = url.strip()
+    if any(ord(c) < 0x21 or ord(c) == 0x7F for c in url):  # urlsplit drops tabs/newlines that httpx refuses
+        raise ApiError(422, "invalid_callback_url", "callback_url must not contain spaces or control characters")
     try:
         parts = urlsplit(url)
         port = parts.port
-    except ValueError as e:
+        httpx.URL(url)  # the client that will call it must accept it too
+    except (ValueError, httpx.InvalidURL) as e:
         raise ApiError(422, "invalid_callback_url", f"callback_url is not a valid URL: {e}") from e
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ApiError(422, "invalid_callback_url", "callback_url must be an http:// or https:// URL with a host")

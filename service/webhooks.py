@@ -147,6 +147,7 @@ class WebhookSender:
             headers = {"Content-Type": "application/json", EVENT_HEADER: d.event, DELIVERY_HEADER: d.id}
             if self.settings.webhook_secret:
                 headers[SIGNATURE_HEADER] = sign(self.settings.webhook_secret, body)
+            final = False
             try:
                 r = self._client.post(d.url, content=body, headers=headers)
                 status = r.status_code
@@ -154,7 +155,9 @@ class WebhookSender:
                     error = f"receiver answered {status}"
             except httpx.HTTPError as e:
                 error = f"{type(e).__name__}: {e}"
-            final = False
+            except Exception as e:  # e.g. httpx.InvalidURL: a delivery that can never be sent must not block the rest
+                error = f"{type(e).__name__}: {e}"
+                final = True
         with self.db.session() as s:
             row = s.get(WebhookDelivery, d.id)
             if row is None or row.status != "pending":

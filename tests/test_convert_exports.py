@@ -14,6 +14,7 @@ import io
 import json
 import zipfile
 
+import openpyxl
 import pytest
 from icalendar import Calendar, Event
 from openpyxl import Workbook
@@ -23,6 +24,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import IllegalCharacterError
 
 from docproc.convert import convert, export_fragments
+from docproc.export import export
 from docproc.export import csv as csv_export
 from docproc.export import ics as ics_export
 from docproc.export import report as report_export
@@ -81,8 +83,8 @@ class ReferenceXlsx:
         if column in xlsx_export.WRAP:
             cell = WriteOnlyCell(ws, value=value)
             cell.alignment = self._wrap
-            return cell
-        return value
+            return xlsx_export.as_text(cell)
+        return xlsx_export.as_text(WriteOnlyCell(ws, value=value)) if isinstance(value, str) else value
 
     def add(self, doc):
         for row in task_rows(doc):
@@ -102,7 +104,8 @@ class ReferenceXlsx:
             cell = WriteOnlyCell(self.docs_ws, value=signed)
             cell.number_format = xlsx_export.DATE_FORMAT
             values[4] = cell
-        self.docs_ws.append([None if v == "" else v for v in values])
+        self.docs_ws.append([None if v == "" else xlsx_export.as_text(WriteOnlyCell(self.docs_ws, value=v))
+                             if isinstance(v, str) else v for v in values])
 
     def close(self):
         self.ws.auto_filter.ref = f"A1:{get_column_letter(len(LEDGER_COLUMNS))}{self.rows}"
@@ -234,3 +237,15 @@ def test_exports_made_by_the_workers_equal_those_made_here(tmp_path):
     assert st.exit_code == 0 and st.converted == 12
     assert_same_outputs(here, there)
     assert st.last_result_seconds >= st.startup_seconds >= 0  # start-up stays 0 if a worker is never needed
+
+
+def test_formula_like_text_stays_text(tmp_path):
+    """Task text that starts with ``=`` or reads like an error code is data, never a formula Excel evaluates."""
+    doc = {"notice": {"doc_number": "=1+1", "title": "#N/A"},
+           "tasks": [{"id": "T01", "content": "=HYPERLINK(\"http://example.invalid\",\"点击\")", "owners": ["=A1"]}]}
+    data = export([doc], "xlsx")
+    wb = openpyxl.load_workbook(io.BytesIO(data))
+    cells = [c for ws in wb.worksheets for row in ws.iter_rows(min_row=2) for c in row if c.value is not None]
+    assert cells and all(c.data_type in ("s", "n", "d") for c in cells)
+    values = {c.value for c in cells}
+    assert {"=1+1", "#N/A", "=A1"} <= values

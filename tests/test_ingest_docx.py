@@ -115,3 +115,25 @@ def test_empty_docx(tmp_path):
     python_docx.Document().save(tmp_path / "empty.docx")
     with pytest.raises(EmptyDocument):
         docx.read((tmp_path / "empty.docx").read_bytes())
+
+
+def test_docx_zip_bomb_is_refused_before_python_docx_inflates_it():
+    """A small .docx whose image part inflates to 60 MB: refused with TooLarge, nothing inflated."""
+    from docproc.config import Settings
+    from docproc.errors import TooLarge
+
+    src = (SAMPLES / "docx" / "002.docx").read_bytes()
+    buf = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(src)) as zin, zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zout:
+        for item in zin.infolist():
+            zout.writestr(item, zin.read(item.filename))
+        zout.writestr("word/media/image1.png", b"\0" * (60 << 20))
+    data = buf.getvalue()
+    assert len(data) < 1 << 20
+    with pytest.raises(TooLarge) as e:
+        docx.read(data, "bomb.docx", Settings(max_document_bytes=50 << 20))
+    assert "DOCPROC_MAX_DOCUMENT_BYTES" in str(e.value)
+    with pytest.raises(TooLarge) as e:
+        docx.read(data, "bomb.docx", Settings(max_document_bytes=100 << 20))
+    assert "DOCPROC_ARCHIVE_MAX_RATIO" in str(e.value)
+    assert docx.read(src, "002.docx").text  # the real file still reads

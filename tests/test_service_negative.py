@@ -158,7 +158,8 @@ def test_api_keys(srv, healthy):
 def test_callback_host_not_allowed(srv, healthy):
     before = jobs_total(srv)
     for url in ("http://127.0.0.1:9/hook", "http://evil.example.com/x", "ftp://hooks.example.org/x",
-                "http://user:pw@hooks.example.org/x"):
+                "http://user:pw@hooks.example.org/x",
+                "https://hooks.example.org\t:443/x", "https://hooks.example.org/x\ny"):  # urlsplit drops \t and \n
         e = err(post(srv, "a.txt", seed_bytes(), "/v1/jobs", data={"callback_url": url}), 422)
         assert e["code"] in ("callback_not_allowed", "invalid_callback_url")
     assert jobs_total(srv) == before

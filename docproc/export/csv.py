@@ -16,6 +16,19 @@ COLUMNS = LEDGER_COLUMNS + ID_COLUMNS
 BOM = "\ufeff".encode("utf-8")
 
 
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def cell(value: str) -> str:
+    """A text cell Excel will not evaluate: text starting like a formula gets a leading ``'`` (the OWASP rule
+    against CSV formula injection; Excel shows the text, not a formula). Dates and numbers are unaffected.
+
+    >>> cell('=HYPERLINK("http://x")'), cell("-1"), cell("各单位"), cell("2024-05-31")
+    ('\'=HYPERLINK("http://x")', "'-1", '各单位', '2024-05-31')
+    """
+    return "'" + value if value.startswith(_FORMULA_START) else value
+
+
 def _render(rows) -> str:
     buf = io.StringIO()
     csv.writer(buf).writerows(rows)
@@ -37,9 +50,10 @@ def fragment(doc: dict) -> list[bytes]:
     docno, title = text(notice.get("doc_number")), text(notice.get("title"))
     label, sha = source_label(doc), text(src.get("sha256"))
     # a leading empty field stands for 序号: csv quotes each field on its own, so the number goes in front later
-    rows = [("", text(t.get("content")), text(t.get("stage")), join(t.get("lead")), join(t.get("owners")),
-             join(t.get("partners")), text(t.get("start")), text(t.get("due")), text(t.get("time_text")), docno,
-             title, "", "", "", text(t.get("id")), label, sha) for t in tasks]
+    docno, title, label = cell(docno), cell(title), cell(label)
+    rows = [("", cell(text(t.get("content"))), cell(text(t.get("stage"))), cell(join(t.get("lead"))),
+             cell(join(t.get("owners"))), cell(join(t.get("partners"))), text(t.get("start")), text(t.get("due")),
+             cell(text(t.get("time_text"))), docno, title, "", "", "", text(t.get("id")), label, sha) for t in tasks]
     lines = _render(rows).encode("utf-8").split(b"\r\n")
     if len(lines) != len(rows) + 1:  # a field with a line break in it: render row by row
         return [_render([r]).encode("utf-8") for r in rows]

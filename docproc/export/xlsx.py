@@ -81,6 +81,14 @@ def _plain(value: str) -> bool:
                 or (len(value) > 1 and value[0] == "="))
 
 
+def as_text(cell) -> WriteOnlyCell:
+    """Keep text that looks like a formula or an error code (``=SUM(A1)``, ``#N/A``) as text: a ledger cell is
+    data, never something Excel evaluates (spreadsheet formula injection)."""
+    if isinstance(cell.value, str) and cell.data_type in ("f", "e"):
+        cell.data_type = "s"
+    return cell
+
+
 def _text_xml(col: str, row: str, value: str, sid: str) -> str:
     s = f' s="{sid}"' if sid else ""
     space = ' xml:space="preserve"' if value != value.strip() else ""
@@ -242,6 +250,7 @@ class XlsxWriter:
     def _slow(self, ws, ref_col: int, row: int, value, style: str | None) -> str:
         """One cell written by openpyxl itself (formulas, error codes, over-long or odd text)."""
         cell = self._styled(ws, style, value) if style else WriteOnlyCell(ws, value=value)
+        as_text(cell)
         cell.column, cell.row = ref_col, row
         buf = io.BytesIO()
         with xmlfile(buf) as xf:

@@ -353,6 +353,29 @@ def _nearest_table(el):
     return p
 
 
+def _check_package_size(data: bytes, label: str, settings) -> None:
+    """python-docx inflates every part of the package (images included) into memory, so a small .docx can be
+    a zip bomb: refuse one whose parts add up to more than ``max_document_bytes`` or inflate past
+    ``archive_max_ratio`` (the same limits as archives)."""
+    from ..config import default_settings
+    from ..errors import TooLarge
+
+    settings = settings or default_settings()
+    try:
+        infos = zipfile.ZipFile(io.BytesIO(data)).infolist()
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError) as e:
+        raise UnreadableDocument(f"{label}: not a readable .docx ({type(e).__name__}: {e})") from e
+    total = sum(i.file_size for i in infos)
+    if total > settings.max_document_bytes:
+        raise TooLarge(f"{label}: the .docx unpacks to {total} bytes, over the limit of "
+                       f"{settings.max_document_bytes} (DOCPROC_MAX_DOCUMENT_BYTES)",
+                       limit=settings.max_document_bytes, setting="max_document_bytes")
+    if total > (1 << 20) and total > settings.archive_max_ratio * max(len(data), 1):
+        raise TooLarge(f"{label}: the .docx inflates {total / max(len(data), 1):.0f}× (limit "
+                       f"{settings.archive_max_ratio:g}×, DOCPROC_ARCHIVE_MAX_RATIO)",
+                       limit=settings.archive_max_ratio, setting="archive_max_ratio")
+
+
 def read(data: bytes, name: str | None = None, settings=None) -> Ingested:
     import docx  # python-docx
     from docx.opc.exceptions import PackageNotFoundError
@@ -360,6 +383,7 @@ def read(data: bytes, name: str | None = None, settings=None) -> Ingested:
     label = name or "input"
     if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
         raise EncryptedDocument(f"{label}: a password-protected Office document")
+    _check_package_size(data, label, settings)
     try:
         document = docx.Document(io.BytesIO(data))
     except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError, OSError, EOFError) as e:
