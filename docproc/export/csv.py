@@ -23,8 +23,8 @@ def cell(value: str) -> str:
     """A text cell Excel will not evaluate: text starting like a formula gets a leading ``'`` (the OWASP rule
     against CSV formula injection; Excel shows the text, not a formula). Dates and numbers are unaffected.
 
-    >>> cell('=HYPERLINK("http://x")'), cell("-1"), cell("各单位"), cell("2024-05-31")
-    ('\'=HYPERLINK("http://x")', "'-1", '各单位', '2024-05-31')
+    >>> print(cell('=HYPERLINK("http://x")'), cell("-1"), cell("各单位"), cell("2024-05-31"))
+    '=HYPERLINK("http://x") '-1 各单位 2024-05-31
     """
     return "'" + value if value.startswith(_FORMULA_START) else value
 
