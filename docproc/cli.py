@@ -19,12 +19,34 @@ Files = Annotated[list[Path], typer.Argument(help="notice files (.txt .html .doc
 
 
 def _settings(opencc: str | None):
-    from .config import Settings
+    """The settings for this run; a bad ``--opencc`` or ``DOCPROC_*`` value is a usage error (exit 2)."""
+    from pydantic import ValidationError
 
-    s = Settings()
+    from .config import Settings
+    from .simplify import CONFIGS
+
+    try:
+        s = Settings()
+    except ValidationError as e:
+        _err(f"bad DOCPROC_* setting: {e.errors()[0].get('loc', ('?',))[0]}: {e.errors()[0].get('msg')}")
+        raise typer.Exit(2)
     if opencc:
+        if opencc not in CONFIGS:
+            _err(f"--opencc must be one of {', '.join(CONFIGS)} (got {opencc!r})")
+            raise typer.Exit(2)
         s.opencc_config = opencc
     return s
+
+
+def _failed(f: Path, error: Exception):
+    """The ``status: failed`` document of a file, with its size and hash when it can be read."""
+    from .pipeline import failed_document
+
+    try:
+        data = f.read_bytes()
+    except OSError:
+        data = None
+    return failed_document(f.name, error, data)
 
 
 def _err(msg: str) -> None:
@@ -59,7 +81,7 @@ def extract(files: Files,
             jsonl: Annotated[bool, typer.Option("--jsonl", help="one JSON object per line (default for several files)")] = False,
             opencc: Annotated[Optional[str], typer.Option(help="OpenCC config")] = None):
     """Print the document JSON (schema docproc.notice/1) of each FILE."""
-    from .pipeline import failed_document, process
+    from .pipeline import process
 
     settings = _settings(opencc)
     one_line = jsonl or len(files) > 1
@@ -70,11 +92,11 @@ def extract(files: Files,
         except DocprocError as e:
             failed += 1
             _err(f"{f}: {e.code}: {e.message}")
-            doc = failed_document(f.name, e)
+            doc = _failed(f, e)
         except Exception as e:  # never lose the line for one bad file
             failed += 1
             _err(f"{f}: internal error: {type(e).__name__}: {e}")
-            doc = failed_document(f.name, e)
+            doc = _failed(f, e)
         d = doc.to_dict()
         typer.echo(json.dumps(d, ensure_ascii=False) if one_line else json.dumps(d, ensure_ascii=False, indent=2))
     raise typer.Exit(1 if failed else 0)

@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import time
 from pathlib import Path
 
 from . import ingest, repair
 from .config import Settings, default_settings
 from .errors import DocprocError
-from .markers import RepairContext, resolve
+from .markers import LOST_CHAR, RepairContext, resolve
 from .model import Document, Issue, Repair, Source
 from .simplify import simplify
 
@@ -19,10 +20,30 @@ def clean_text(text: str, settings: Settings | None = None, facts: dict | None =
     return final, repairs, issues
 
 
+# characters of the range repair anchors use (Supplementary Private Use Area-A): never real notice text, and
+# they must not be mistaken for anchors, so they are treated as undecodable input
+_ANCHOR_RANGE = re.compile("[\U000F0000-\U000FFFFD]")
+_REPLACEMENT_RUN = re.compile("\ufffd+")
+
+
+def _leftover_replacements(text: str) -> tuple[str, list[Issue]]:
+    """U+FFFD that no fixer could explain (a file cut inside its last character, say) → ``□`` + ``lost_chars``.
+
+    >>> _leftover_replacements("通知。\ufffd")
+    ('通知。□', [Issue(code='lost_chars', message='1 undecodable character(s) in the source', span=(3, 4), stage='repair')])
+    """
+    if "\ufffd" not in text:
+        return text, []
+    issues = [Issue("lost_chars", f"{m.end() - m.start()} undecodable character(s) in the source", m.span(), "repair")
+              for m in _REPLACEMENT_RUN.finditer(text)]
+    return text.replace("\ufffd", LOST_CHAR), issues
+
+
 def _clean(text: str, settings: Settings | None, facts: dict | None):
     """``clean_text`` plus the facts the fixers learnt (e.g. ``page_meta`` from removed metadata lines)."""
     settings = settings or default_settings()
     ctx = RepairContext(facts=dict(facts or {}))
+    text = _ANCHOR_RANGE.sub("\ufffd", text)
     text, repairs, ctx = repair.run(text, ctx)
     simplified, n = simplify(text, settings.opencc_config)
     if n:
@@ -33,7 +54,8 @@ def _clean(text: str, settings: Settings | None, facts: dict | None):
     if changes:
         repairs.append(Repair(postsimplify.NAME, len(changes), changes))
     final, issues = resolve(simplified, ctx)
-    return final, repairs, issues, ctx.facts
+    final, leftover = _leftover_replacements(final)
+    return final, repairs, issues + leftover, ctx.facts
 
 
 def process(src: str | Path | bytes, settings: Settings | None = None, *, name: str | None = None,

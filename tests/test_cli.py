@@ -83,10 +83,12 @@ def test_a_bad_file_fails_alone_with_exit_1(tmp_path):
     assert [d["status"] for d in lines] == ["ok", "failed", "failed"]
     assert "empty.txt" in r.stderr and "scan.png" in r.stderr
     assert lines[1]["issues"][0]["code"] == "empty"
+    assert lines[2]["source"]["size"] == 72 and len(lines[2]["source"]["sha256"]) == 64
     assert lines[2]["issues"][0]["code"] == "unsupported_format"
 
 
-@pytest.mark.parametrize("args", [["extract"], ["clean"], ["no-such-command"], ["extract", "--bogus", "x.txt"]])
+@pytest.mark.parametrize("args", [["extract"], ["clean"], ["no-such-command"], ["extract", "--bogus", "x.txt"],
+                                  ["clean", "--opencc", "s2t", str(SAMPLES / "README.md")]])
 def test_usage_errors_exit_2(args):
     assert run(*args).returncode == 2
 
