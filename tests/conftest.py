@@ -15,6 +15,13 @@ HAVE_SHARED = (SHARED / "gold").is_dir()
 needs_shared = pytest.mark.skipif(not HAVE_SHARED, reason="../shared is absent")
 
 
+def clean_text_files() -> list[Path]:
+    """Clean Chinese text that every fixer must leave alone: shared/seeds_clean and the corpus .txt files."""
+    if not HAVE_SHARED:
+        return []
+    return sorted((SHARED / "seeds_clean").glob("*.txt")) + sorted((SHARED / "corpus").glob("*.txt"))
+
+
 @pytest.fixture(scope="session")
 def shared() -> Path:
     if not HAVE_SHARED:

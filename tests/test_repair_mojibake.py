@@ -7,7 +7,7 @@ import pytest
 
 from docproc.markers import RepairContext, resolve
 from docproc.repair import mojibake
-from tests.conftest import HAVE_SHARED, SHARED
+from tests.conftest import HAVE_SHARED, SHARED, clean_text_files
 
 PEERS = SHARED / "eval" / "peers" / "mojibake"
 
@@ -54,14 +54,8 @@ def test_ftfy_cjk_cases(row):
     assert run(row["original"])[0] == row["fixed"]
 
 
-def _clean_files():
-    if not HAVE_SHARED:
-        return []
-    return sorted((SHARED / "seeds_clean").glob("*.txt")) + sorted((SHARED / "corpus").glob("*.txt"))
-
-
 @pytest.mark.skipif(not HAVE_SHARED, reason="../shared is absent")
-@pytest.mark.parametrize("path", _clean_files(), ids=lambda p: f"{p.parent.name}/{p.name}")
+@pytest.mark.parametrize("path", clean_text_files(), ids=lambda p: f"{p.parent.name}/{p.name}")
 def test_clean_text_untouched(path):
     text = path.read_text(encoding="utf-8")
     out, changes = mojibake.fix(text, RepairContext())

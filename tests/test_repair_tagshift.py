@@ -9,7 +9,7 @@ import pytest
 from docproc.markers import RepairContext, resolve
 from docproc.repair import tagshift
 from docproc.repair._cp936 import corrupt_html, fold_fullwidth, lost_before_tag, shift_target
-from tests.conftest import HAVE_SHARED, SHARED, needs_shared
+from tests.conftest import HAVE_SHARED, SHARED, clean_text_files, needs_shared
 
 REMNANT = re.compile(r"/span>|span lang=|/td>|/p>|/a>|/div>|/font>|\?xml:namespace|\?ensp;|\?rdquo;")
 
@@ -183,14 +183,8 @@ def test_generator_harsh_markup_reports_what_is_lost():
 
 # ---- negatives -------------------------------------------------------------------------------------------
 
-def _clean_files():
-    if not HAVE_SHARED:
-        return []
-    return sorted((SHARED / "seeds_clean").glob("*.txt")) + sorted((SHARED / "corpus").glob("*.txt"))
-
-
 @pytest.mark.skipif(not HAVE_SHARED, reason="../shared is absent")
-@pytest.mark.parametrize("path", _clean_files(), ids=lambda p: f"{p.parent.name}/{p.name}")
+@pytest.mark.parametrize("path", clean_text_files(), ids=lambda p: f"{p.parent.name}/{p.name}")
 def test_clean_text_untouched(path):
     text = path.read_text(encoding="utf-8")
     out, changes = tagshift.fix(text, RepairContext())
