@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -32,3 +33,18 @@ def shared() -> Path:
 @pytest.fixture(scope="session")
 def samples() -> Path:
     return SAMPLES
+
+
+@contextmanager
+def keyed_server(tmp: Path, key: str, workers: int):
+    """A real ``docproc serve`` on a free loopback port with one API key and a temp SQLite database."""
+    from service.testing import ServerProcess
+
+    srv = ServerProcess(db=tmp / "ui.db", env={"DOCPROC_API_KEYS": key}, api_key=key, workers=workers,
+                        log=tmp / "server.log")
+    srv.start(timeout=120)
+    try:
+        yield srv
+    finally:
+        srv.stop()
+        srv.client.close()

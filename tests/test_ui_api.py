@@ -12,9 +12,8 @@ from pathlib import Path
 import pytest
 
 from docproc.evaluate import run_eval
-from service.testing import ServerProcess
 
-from .conftest import HAVE_SHARED, SAMPLES, SHARED
+from .conftest import HAVE_SHARED, SAMPLES, SHARED, keyed_server
 
 KEY = "ui-api-key-9x"
 GOLD_KEYS = ["id", "input", "source", "notice", "tasks", "notes"]
@@ -33,13 +32,8 @@ def seed(prefix: str) -> Path:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("ui-api")
-    srv = ServerProcess(db=tmp / "ui.db", env={"DOCPROC_API_KEYS": KEY}, api_key=KEY, workers=0,
-                        log=tmp / "server.log")
-    srv.start(timeout=120)
-    yield srv
-    srv.stop()
-    srv.client.close()
+    with keyed_server(tmp_path_factory.mktemp("ui-api"), KEY, workers=0) as srv:
+        yield srv
 
 
 @pytest.fixture(scope="module")

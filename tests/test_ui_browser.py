@@ -28,9 +28,8 @@ import httpx
 import openpyxl
 import pytest
 
-from service.testing import ServerProcess
 
-from .conftest import ROOT, SAMPLES, SHARED
+from .conftest import ROOT, SAMPLES, SHARED, keyed_server
 
 pytestmark = pytest.mark.browser
 
@@ -63,13 +62,8 @@ def seeds() -> list[Path]:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("ui-server")
-    srv = ServerProcess(db=tmp / "ui.db", env={"DOCPROC_API_KEYS": KEY}, api_key=KEY, workers=2,
-                        log=tmp / "server.log")
-    srv.start(timeout=120)
-    yield srv
-    srv.stop()
-    srv.client.close()
+    with keyed_server(tmp_path_factory.mktemp("ui-server"), KEY, workers=2) as srv:
+        yield srv
 
 
 @pytest.fixture(scope="module")
