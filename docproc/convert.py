@@ -46,7 +46,6 @@ OUTPUT_FILES = {"csv": ("tasks.csv",), "xlsx": ("tasks.xlsx",), "ics": ("tasks.i
 #: test hooks (documented in docs/convert.md): stop hard after N documents, hang on documents holding a marker
 KILL_AFTER_ENV = "DOCPROC_TEST_KILL_AFTER"
 HANG_ENV = "DOCPROC_TEST_HANG_MARKER"
-WARMUP = "关于做好2024年度安全生产工作的通知\n各单位：\n一、请于2024年3月31日前报送工作方案。\n".encode("utf-8")
 
 
 class UsageError(Exception):
@@ -65,13 +64,13 @@ def _settings_from(d: dict) -> Settings:
 
 def init_worker(settings: dict) -> None:
     """Load the pipeline once in this worker (spaCy, OpenCC, data files) by converting a small notice."""
-    from .pipeline import process
+    from .pipeline import WARMUP_NOTICE, process
 
     s = _settings_from(settings)
     if not _STATE.get("warm"):
         _STATE["warm"] = True
         try:
-            process(WARMUP, s, name="warmup.txt")
+            process(WARMUP_NOTICE, s, name="warmup.txt")
         except Exception:
             pass
 

@@ -14,6 +14,11 @@ from .model import Document, Issue, Repair, Source
 from .simplify import simplify
 
 
+# a small notice that exercises every stage: processing it once loads spaCy, OpenCC and the pattern files, so
+# worker processes (bulk conversion, the service) pay that cost before their first real document
+WARMUP_NOTICE = "关于做好2024年度安全生产工作的通知\n各单位：\n一、请于2024年3月31日前报送工作方案。\n".encode("utf-8")
+
+
 def clean_text(text: str, settings: Settings | None = None, facts: dict | None = None) -> tuple[str, list[Repair], list[Issue]]:
     """Repair and simplify a decoded text; return (clean text, repairs, issues with spans on the clean text)."""
     final, repairs, issues, _ = _clean(text, settings, facts)

@@ -499,7 +499,6 @@ def extract_tasks(text: str, notice: Notice | None, times: list) -> list[Task]:
     first_is_lead = False
     bounds = sorted([h.span[0] for h in headings] + [t.span[1] for t in tags])
     starts = [x.start for x in sents]
-    si = 0
     for tag_pos, tag in enumerate(tags):
         bi = bisect_right(bounds, tag.span[0])
         prev = bounds[bi - 1] if bi else 0

@@ -22,7 +22,7 @@ from . import errors
 from .db import Database
 from .jobs import JobRunner
 from .limits import BodyLimitMiddleware
-from .pool import WARMUP_TEXT, WorkerPool, run_one
+from .pool import WorkerPool, run_one
 from .security import AuthMiddleware
 from .webhooks import WebhookSender
 
@@ -51,8 +51,10 @@ class Service:
             self.runner.start()
 
     def _warm_local(self) -> None:
+        from docproc.pipeline import WARMUP_NOTICE
+
         try:
-            run_one(self.settings, WARMUP_TEXT, "warmup.txt", None)
+            run_one(self.settings, WARMUP_NOTICE, "warmup.txt", None)
         finally:
             self._local_ready.set()
 

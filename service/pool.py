@@ -24,7 +24,6 @@ from typing import Any
 
 log = logging.getLogger("docproc.service.pool")
 
-WARMUP_TEXT = "关于做好2024年工作的通知\n各单位：\n一、请于3月底前报送方案。\n".encode()
 
 
 def run_one(settings, data: bytes, name: str | None, member: str | None) -> tuple[str, Any]:
@@ -47,10 +46,11 @@ def run_one(settings, data: bytes, name: str | None, member: str | None) -> tupl
 
 def _worker_main(conn: Connection, settings_data: dict) -> None:  # pragma: no cover - runs in a child process
     from docproc.config import Settings
+    from docproc.pipeline import WARMUP_NOTICE
 
     settings = Settings(**settings_data)
     try:
-        run_one(settings, WARMUP_TEXT, "warmup.txt", None)  # load the pipeline (spaCy, OpenCC, patterns) once
+        run_one(settings, WARMUP_NOTICE, "warmup.txt", None)  # load the pipeline (spaCy, OpenCC, patterns) once
     except Exception:
         pass
     try:

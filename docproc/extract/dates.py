@@ -25,11 +25,9 @@ from bisect import bisect_left
 from dataclasses import MISSING, dataclass, fields, replace
 from datetime import date, timedelta
 from functools import lru_cache, partial
-from pathlib import Path
 
 from .numerals import CN_DIGIT_CLASS, WIDTH_TABLE, cn_int
 
-LEXICON_PATH = Path(__file__).resolve().parents[2] / "models" / "patterns" / "time_lexicon.json"
 ROLL_DAYS = 60  # "more than ~2 months before the signing date" → next year
 
 
@@ -138,12 +136,15 @@ def _prep_alt(words, not_words) -> str:
 
 @lru_cache(maxsize=1)
 def _lexicon() -> dict:
+    from .units import models_dir  # the one place that finds models/ (DOCPROC_MODELS overrides)
+
+    path = models_dir() / "patterns" / "time_lexicon.json"
     try:
-        return json.loads(LEXICON_PATH.read_text(encoding="utf-8"))
+        return json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:  # a broken install must say so, not crash deep in a pipeline
         from ..errors import DocprocError
 
-        raise DocprocError(f"time lexicon unreadable: {LEXICON_PATH}: {exc}") from exc
+        raise DocprocError(f"time lexicon unreadable: {path}: {exc}") from exc
 
 
 @lru_cache(maxsize=1)

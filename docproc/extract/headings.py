@@ -28,9 +28,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
-
-PATTERNS = Path(__file__).resolve().parents[2] / "models" / "patterns"
 
 CN = "一二三四五六七八九十"
 _CN_VAL = {c: i + 1 for i, c in enumerate(CN)}
@@ -136,7 +133,9 @@ def load_patterns(name: str) -> tuple[str, ...]:
     """The lines of ``models/patterns/NAME`` (stripped), without blank lines and ``#`` comments — the one loader
     of the pattern files of headings, owners and tasks."""
     out = []
-    for line in (PATTERNS / name).read_text(encoding="utf-8").splitlines():
+    from .units import models_dir  # the one place that finds models/ (DOCPROC_MODELS overrides)
+
+    for line in (models_dir() / "patterns" / name).read_text(encoding="utf-8").splitlines():
         line = line.strip()
         if line and not line.startswith("#"):
             out.append(line)
