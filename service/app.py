@@ -51,10 +51,10 @@ class Service:
             self.runner.start()
 
     def _warm_local(self) -> None:
-        from docproc.pipeline import WARMUP_NOTICE
+        from docproc.pipeline import warm_up
 
         try:
-            run_one(self.settings, WARMUP_NOTICE, "warmup.txt", None)
+            warm_up(self.settings)
         finally:
             self._local_ready.set()
 

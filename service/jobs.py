@@ -8,6 +8,11 @@
 * On start, items that were ``running`` when the service stopped go back to ``pending`` and the counters are
   recomputed from the items: a killed service resumes its jobs and loses no finished result. Documents are
   keyed by content hash and tasks by ``<document>-<task>`` ids, so a re-run duplicates nothing.
+* A result whose commit fails (the database is unavailable, refuses the write) is kept and tried again, at most
+  ``COMMIT_ATTEMPTS`` times with growing pauses; then its item fails with ``result_not_stored`` (that write is
+  retried until it goes through), so the job still reaches a final state and no item stays ``running``.
+* Every status change is conditional on the state the writer expects (``UPDATE … WHERE status = 'pending'``,
+  rowcount checked): a cancel that lands between the runner's read and its write stands, on PostgreSQL too.
 * With ``DOCPROC_WORKERS=0`` jobs are accepted and queued but not run (an API-only node).
 
 Job status: ``queued`` → ``running`` → ``done`` (every document processed; see the counters for failures) or
@@ -18,9 +23,11 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+import time
 import uuid
 
 from sqlalchemy import func, select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from .errors import ApiError
 from .models import Job, JobItem, WebhookDelivery, utcnow
@@ -34,10 +41,40 @@ FINAL = ("done", "failed", "cancelled")
 RETRY_AFTER_S = 15
 ERRORS_SHOWN = 100
 INFLIGHT_PER_WORKER = 2
+COMMIT_ATTEMPTS = 3  # tries to store one document's result before its item fails with ``result_not_stored``
+COMMIT_RETRY_S = 1.0  # pause before the second try; doubles each time, at most COMMIT_RETRY_MAX_S
+COMMIT_RETRY_MAX_S = 30.0
 
 
 def new_id() -> str:
     return uuid.uuid4().hex[:20]
+
+
+def _transition(s, row, model, expected, status: str, **values) -> bool:
+    """``UPDATE … SET status = … WHERE id = … AND status IN expected``: True when this writer made the change.
+
+    A concurrent writer (a cancel, another runner) that got there first wins and nothing is changed; the loaded
+    ``row`` is kept in step with the database either way (without being marked dirty).
+    """
+    expected = (expected,) if isinstance(expected, str) else tuple(expected)
+    n = s.execute(update(model).where(model.id == row.id, model.status.in_(expected))
+                  .values(status=status, **values).execution_options(synchronize_session=False)).rowcount
+    if not n:
+        s.refresh(row)
+        return False
+    for k, v in {"status": status, **values}.items():
+        set_committed_value(row, k, v)
+    return True
+
+
+def set_item_status(s, it: JobItem, expected, status: str, **values) -> bool:
+    """Move an item from one of the ``expected`` states to ``status`` unless another writer moved it first."""
+    return _transition(s, it, JobItem, expected, status, **values)
+
+
+def set_job_status(s, job: Job, expected, status: str, **values) -> bool:
+    """Move a job from one of the ``expected`` states to ``status`` unless another writer moved it first."""
+    return _transition(s, job, Job, expected, status, **values)
 
 
 def check_capacity(s, settings) -> None:
@@ -109,15 +146,20 @@ def payload(job: Job) -> dict:
 
 
 def cancel(s, job: Job) -> None:
-    if job.status in FINAL:
-        if job.status == "cancelled":
+    """Cancel the job's pending items, then the job (items already running finish and are kept).
+
+    Items first, then the job: the order the runner takes its row locks in, so the two never deadlock. The job
+    only moves if it is still queued or running — one that finished meanwhile answers 409.
+    """
+    if job.status not in FINAL:
+        s.execute(update(JobItem).where(JobItem.job_id == job.id, JobItem.status == "pending")
+                  .values(status="cancelled", finished_at=utcnow()))
+        recount(s, job)
+        if set_job_status(s, job, ACTIVE, "cancelled", finished_at=utcnow()):
+            webhooks.enqueue(s, job, "job.cancelled", payload(job))
             return
+    if job.status != "cancelled":
         raise ApiError(409, "job_finished", f"job {job.id} is already {job.status}")
-    s.execute(update(JobItem).where(JobItem.job_id == job.id, JobItem.status == "pending")
-              .values(status="cancelled", finished_at=utcnow()))
-    job.status, job.finished_at = "cancelled", utcnow()
-    recount(s, job)
-    webhooks.enqueue(s, job, "job.cancelled", payload(job))
 
 
 def _item_status(result_status: str | None) -> str:
@@ -144,9 +186,9 @@ def finish_if_done(s, job: Job, sender=None) -> bool:
     if job.processed < job.total:
         return False
     failed = job.total > 0 and job.succeeded + job.partial == 0
-    job.status, job.finished_at = ("failed" if failed else "done"), utcnow()
-    if failed:
-        job.error = {"code": "all_failed", "message": "no document of the job could be processed"}
+    extra = {"error": {"code": "all_failed", "message": "no document of the job could be processed"}} if failed else {}
+    if not set_job_status(s, job, ACTIVE, "failed" if failed else "done", finished_at=utcnow(), **extra):
+        return False  # cancelled meanwhile: the cancel stands
     webhooks.enqueue(s, job, "job.failed" if failed else "job.completed", payload(job))
     if sender:
         sender.wake()
@@ -168,8 +210,10 @@ class JobRunner:
 
     def __init__(self, db, pool, settings, sender=None):
         self.db, self.pool, self.settings, self.sender = db, pool, settings, sender
-        self._inflight: dict[int, str] = {}  # item id → job id
+        self._inflight: dict[int, str] = {}  # item id → job id (until its result is stored)
         self._done: queue.SimpleQueue = queue.SimpleQueue()
+        self._retry: list[tuple[float, int, tuple, int, str]] = []  # (due, item id, result, tries, last error)
+        self.commit_attempts, self.commit_retry_s = COMMIT_ATTEMPTS, COMMIT_RETRY_S
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -233,30 +277,42 @@ class JobRunner:
                     if not any(j == job.id for j in self._inflight.values()):
                         finish_if_done(s, job, self.sender)
                     continue
-                if job.status == "queued":
-                    job.status, job.started_at = "running", utcnow()
-                for it in items:
-                    doc = find_document(s, it.sha256, current=True) if it.sha256 else None
-                    if doc is not None:  # already known (same bytes): nothing to compute
-                        it.status, it.document_id, it.finished_at = _item_status(doc.status), doc.id, utcnow()
-                        _count(job, it.status)
-                        continue
-                    data = get_source(s, it.sha256) if it.sha256 else None
-                    if data is None:
-                        it.status, it.finished_at = "failed", utcnow()
-                        it.error = {"http_status": 422, "code": "source_missing",
-                                    "message": "the document's bytes are no longer stored"}
-                        _count(job, it.status)
-                        continue
-                    it.status = "running"
-                    submit.append((it.id, job.id, data, it.name, it.archive_member))
-                    cap -= 1
+                claimed = [w for w in (self._claim(s, job, it) for it in items) if w is not None]
+                if job.status == "queued" and not set_job_status(s, job, "queued", "running", started_at=utcnow()):
+                    log.info("job %s was %s while its documents were being claimed", job.id, job.status)
+                submit += claimed
+                cap -= len(claimed)
                 maybe_progress(s, job)
                 finish_if_done(s, job, self.sender)
         for item_id, job_id, data, name, member in submit:  # after the commit: results can't overtake it
             self._inflight[item_id] = job_id
             fut = self.pool.submit(data, name, member)
             fut.add_done_callback(lambda f, i=item_id: self._completed(i, f))
+
+    @staticmethod
+    def _claim(s, job: Job, it: JobItem):
+        """Take one pending item (items before the job row: the lock order ``cancel`` uses too).
+
+        Known bytes finish at once, missing bytes fail, the rest go ``running`` and come back as the work to
+        submit. Every move is conditional on the item still being ``pending``: a cancel that got in between the
+        read and this write stands (None is returned, nothing is counted or submitted).
+        """
+        doc = find_document(s, it.sha256, current=True) if it.sha256 else None
+        if doc is not None:  # already known (same bytes): nothing to compute
+            if set_item_status(s, it, "pending", _item_status(doc.status), document_id=doc.id,
+                               finished_at=utcnow()):
+                _count(job, it.status)
+            return None
+        data = get_source(s, it.sha256) if it.sha256 else None
+        if data is None:
+            if set_item_status(s, it, "pending", "failed", finished_at=utcnow(),
+                               error={"http_status": 422, "code": "source_missing",
+                                      "message": "the document's bytes are no longer stored"}):
+                _count(job, it.status)
+            return None
+        if not set_item_status(s, it, "pending", "running"):
+            return None
+        return it.id, job.id, data, it.name, it.archive_member
 
     def _completed(self, item_id: int, fut) -> None:
         try:
@@ -267,33 +323,59 @@ class JobRunner:
         self._wake.set()
 
     def _drain(self) -> None:
+        """Store the results that came back, and retry those whose commit failed once their pause is over."""
+        now = time.monotonic()
+        due = [r for r in self._retry if r[0] <= now]
+        self._retry = [r for r in self._retry if r[0] > now]
+        for _, item_id, res, tries, err in due:
+            self._store(item_id, res, tries, err)
         while True:
             try:
                 item_id, res = self._done.get_nowait()
             except queue.Empty:
                 return
-            try:
-                self.db.run(lambda s: self._commit(s, item_id, res))
-            except Exception:
-                log.exception("could not store the result of job item %s", item_id)
-            finally:
-                self._inflight.pop(item_id, None)
+            self._store(item_id, res, 0, "")
+
+    def _store(self, item_id: int, res, tries: int, last_error: str) -> None:
+        """Commit one result. When the database fails, keep it and try again later (pauses doubling); after
+        ``commit_attempts`` failed tries the item is failed with ``result_not_stored`` instead — and that is
+        retried until written, so the job always gets to a final state and no item is left ``running``."""
+        giving_up = tries >= self.commit_attempts
+        todo = self._not_stored(last_error) if giving_up else res
+        try:
+            self.db.run(lambda s: self._commit(s, item_id, todo))
+        except Exception as e:
+            err = _short_error(e)
+            tries += 1
+            delay = min(self.commit_retry_s * 2 ** (tries - 1), COMMIT_RETRY_MAX_S)
+            log.warning("could not store the %s of job item %s (try %d, again in %.1f s): %s",
+                        "failure" if giving_up else "result", item_id, tries, delay, err)
+            self._retry.append((time.monotonic() + delay, item_id, res, tries, last_error if giving_up else err))
+            return
+        if giving_up:
+            log.error("job item %s failed: its result could not be stored (%s)", item_id, last_error)
+        self._inflight.pop(item_id, None)
+
+    def _not_stored(self, cause: str) -> tuple[str, dict]:
+        return "error", {"http_status": 503, "code": "result_not_stored",
+                         "message": f"the result could not be stored after {self.commit_attempts} attempts "
+                                    f"(the database failed: {cause}); submit the document again"}
 
     def _commit(self, s, item_id: int, res) -> None:
         it = s.get(JobItem, item_id)
-        if it is None:
-            return
+        if it is None or it.status != "running":
+            return  # gone, or stored already (a retried commit that had in fact gone through)
         kind, value = res
         if kind == "ok":
             doc = save_result(s, value)
-            it.status, it.document_id, it.error = _item_status(value.get("status")), doc.id, None
+            moved = set_item_status(s, it, "running", _item_status(value.get("status")), document_id=doc.id,
+                                    finished_at=utcnow())
+        elif value.get("code") == "shutting_down":
+            set_item_status(s, it, "running", "pending")  # the service is stopping: run it again next start
+            return
         else:
-            if value.get("code") == "shutting_down":
-                it.status = "pending"  # the service is stopping: run it again next start
-                return
-            it.status, it.error = "failed", value
-        it.finished_at = utcnow()
-        job = s.get(Job, it.job_id)
+            moved = set_item_status(s, it, "running", "failed", error=value, finished_at=utcnow())
+        job = s.get(Job, it.job_id) if moved else None
         if job is None:
             return
         _count(job, it.status)
@@ -303,3 +385,10 @@ class JobRunner:
                      job.partial, job.failed)
         elif self.sender and job.callback_url:
             self.sender.wake()
+
+
+def _short_error(e: BaseException, limit: int = 300) -> str:
+    """``Type: first line of the message`` — a database error without its SQL and parameters."""
+    orig = getattr(e, "orig", None) or e
+    first = (str(orig).strip().splitlines() or [""])[0]
+    return f"{type(orig).__name__}: {first}"[:limit]
