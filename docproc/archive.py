@@ -24,20 +24,23 @@ import io
 import os
 import re
 import shutil
+import signal
 import struct
 import subprocess
 import tarfile
 import tempfile
+import threading
+import time
 import zipfile
 import zlib
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Callable, Iterable, Iterator
 
 from .config import Settings, default_settings
-from .errors import (ArchiveLimit, DocprocError, EncryptedDocument, MissingTool, TooLarge, UnreadableDocument,
-                     UnsafeArchiveMember, UnsupportedFormat)
+from .errors import (ArchiveLimit, DocprocError, EncryptedDocument, MissingTool, ProcessingTimeout, TooLarge,
+                     UnreadableDocument, UnsafeArchiveMember, UnsupportedFormat)
 
 SEP = "!/"
 CHUNK = 1 << 16
@@ -248,9 +251,12 @@ class Budget:
     def add(self, n: int) -> None:
         self.bytes += n
         if self.bytes > self.s.archive_max_total_bytes:
-            raise _StopArchive(f"uncompressed size exceeds archive_max_total_bytes ({self.s.archive_max_total_bytes});"
-                               " the rest is skipped", limit="archive_max_total_bytes",
-                               value=self.s.archive_max_total_bytes)
+            raise self.total_error()
+
+    def total_error(self) -> ArchiveLimit:
+        return _StopArchive(f"uncompressed size exceeds archive_max_total_bytes ({self.s.archive_max_total_bytes});"
+                            " the rest is skipped", limit="archive_max_total_bytes",
+                            value=self.s.archive_max_total_bytes)
 
 
 def _too_large(name: str, limit: int) -> TooLarge:
@@ -346,46 +352,53 @@ def _tar_members(src, budget: Budget) -> Iterator[Member]:
     raw = open(src, "rb") if own else io.BytesIO(src)
     counted = _Counting(raw)
     try:
-        try:
-            tf = tarfile.open(fileobj=io.BufferedReader(counted, CHUNK), mode="r|*")
-        except (tarfile.TarError, OSError, EOFError, zlib.error, ValueError) as e:
-            raise CorruptArchive(f"not a readable tar archive: {e}") from e
-        with tf:
-            it = iter(tf)
-            while True:
-                try:
-                    m = next(it)
-                except StopIteration:
-                    break
-                except (tarfile.TarError, OSError, EOFError, zlib.error, ValueError) as e:
-                    raise CorruptArchive(f"tar stream breaks off: {e}") from e
-                if m.isdir():
-                    continue
-                budget.member()
-                name, err, skip = m.name, None, False
-                try:
-                    name = safe_member_name(m.name)
-                    skip = not name or _skipped(name)
-                except UnsafeArchiveMember as e:
-                    err = e
-                if err is None and not skip:
-                    if m.issym() or m.islnk():
-                        err = UnsafeArchiveMember(f"{name}: links are not followed")
-                    elif not m.isfile():
-                        err = UnsupportedFormat(f"{name}: not a regular file")
-                data = b""
-                if m.isfile() and m.size:
-                    # read even what is rejected: left to tarfile, skipping decompresses it unchecked
-                    data, read_err = _read_tar_member(tf, m, name, counted, budget, keep=err is None and not skip)
-                    err = err or read_err
-                if not skip:
-                    yield name, err if err else data
+        yield from _tar_stream(io.BufferedReader(counted, CHUNK), budget, lambda: counted.n)
     finally:
         if own:
             raw.close()
 
 
-def _read_tar_member(tf, m, name: str, counted: _Counting, budget: Budget, keep: bool):
+def _tar_stream(fileobj, budget: Budget, compressed: Callable[[], int], mode: str = "r|*") -> Iterator[Member]:
+    """The members of a tar stream read once, front to back, under the limits (a ``.tar*`` file, or the tar that
+    ``bsdtar`` writes on a pipe); ``compressed()`` is how many bytes of the archive as stored have been consumed to
+    produce the stream so far, for the ratio check."""
+    try:
+        tf = tarfile.open(fileobj=fileobj, mode=mode)
+    except (tarfile.TarError, OSError, EOFError, zlib.error, ValueError) as e:
+        raise CorruptArchive(f"not a readable tar archive: {e}") from e
+    with tf:
+        it = iter(tf)
+        while True:
+            try:
+                m = next(it)
+            except StopIteration:
+                break
+            except (tarfile.TarError, OSError, EOFError, zlib.error, ValueError) as e:
+                raise CorruptArchive(f"tar stream breaks off: {e}") from e
+            if m.isdir():
+                continue
+            budget.member()
+            name, err, skip = m.name, None, False
+            try:
+                name = safe_member_name(m.name)
+                skip = not name or _skipped(name)
+            except UnsafeArchiveMember as e:
+                err = e
+            if err is None and not skip:
+                if m.issym() or m.islnk():
+                    err = UnsafeArchiveMember(f"{name}: links are not followed")
+                elif not m.isfile():
+                    err = UnsupportedFormat(f"{name}: not a regular file")
+            data = b""
+            if m.isfile() and m.size:
+                # read even what is rejected: left to tarfile, skipping decompresses it unchecked
+                data, read_err = _read_tar_member(tf, m, name, compressed, budget, keep=err is None and not skip)
+                err = err or read_err
+            if not skip:
+                yield name, err if err else data
+
+
+def _read_tar_member(tf, m, name: str, compressed: Callable[[], int], budget: Budget, keep: bool):
     """Read one member of a tar stream under the limits; returns (data, error)."""
     s = budget.s
     f = tf.extractfile(m)
@@ -397,7 +410,7 @@ def _read_tar_member(tf, m, name: str, counted: _Counting, budget: Budget, keep:
                 break
             n += len(chunk)
             pos = m.offset_data + n  # position in the uncompressed stream
-            if pos > RATIO_FLOOR and pos > s.archive_max_ratio * max(counted.n, 1):
+            if pos > RATIO_FLOOR and pos > s.archive_max_ratio * max(compressed(), 1):
                 raise _ratio_error(name, s.archive_max_ratio, stop=True)
             budget.add(len(chunk))
             if n > s.max_document_bytes:  # keep reading (the stream must pass it) but drop the data
@@ -522,32 +535,247 @@ def _7z_members(src, budget: Budget) -> Iterator[Member]:
                 yield name, sink.error or bytes(sink.buf)
 
 
+STDERR_KEEP = 4096  # bytes of a tool's stderr kept from its start and from its end (bsdtar can print megabytes)
+_TOOL_ENV = {"LC_ALL": "C.UTF-8"}  # under LANG=C bsdtar refuses non-ASCII member names
+
+
+class _Tool:
+    """One run of an external tool whose stdout is read as a stream, never held whole.
+
+    stdin comes from a file (``Path``/``str``) or bytes (written by a thread, so a tool that writes before it has
+    read everything cannot deadlock); stderr is drained by a thread keeping only its first and last
+    :data:`STDERR_KEEP` bytes. ``timeout`` counts the time the tool has our attention: :meth:`pause` stops the
+    clock while a generator sits at a ``yield`` (the tool then just blocks on a full pipe), :meth:`resume`
+    restarts it; at expiry the tool is killed and :attr:`timed_out` set. The tool runs in its own session
+    (no terminal to prompt on: bsdtar asks for passphrases) and :meth:`close` kills its process group and reaps
+    it, whatever happened — use it as a context manager.
+    """
+
+    def __init__(self, argv: list[str], timeout: float, stdin: "bytes | str | Path | None" = None):
+        self.argv, self.timeout = argv, timeout
+        self.timed_out = False
+        self._left, self._since, self._timer = timeout, 0.0, None
+        self._lock = threading.Lock()
+        self._reaped = False
+        self._head, self._tail, self._dropped = bytearray(), bytearray(), 0
+        self._threads: list[threading.Thread] = []
+        src = open(stdin, "rb") if isinstance(stdin, (str, Path)) else None
+        try:
+            self.proc = subprocess.Popen(
+                argv, stdin=src or (subprocess.DEVNULL if stdin is None else subprocess.PIPE),
+                stdout=subprocess.PIPE, stderr=subprocess.PIPE, env={**os.environ, **_TOOL_ENV},
+                start_new_session=os.name == "posix")
+        finally:
+            if src is not None:
+                src.close()  # the child has its own descriptor
+        self._thread(self._drain_stderr)
+        if isinstance(stdin, (bytes, bytearray, memoryview)):
+            self._thread(self._feed, bytes(stdin))
+        self.resume()
+
+    def _thread(self, target, *args) -> None:
+        t = threading.Thread(target=target, args=args, daemon=True, name=f"docproc-{Path(self.argv[0]).name}")
+        t.start()
+        self._threads.append(t)
+
+    def _feed(self, data: bytes) -> None:
+        try:
+            for i in range(0, len(data), CHUNK):
+                self.proc.stdin.write(data[i:i + CHUNK])
+        except (OSError, ValueError):  # the tool stopped reading (done, failed or killed)
+            pass
+        finally:
+            try:
+                self.proc.stdin.close()
+            except (OSError, ValueError):
+                pass
+
+    def _drain_stderr(self) -> None:
+        try:
+            while True:
+                chunk = self.proc.stderr.read1(CHUNK)
+                if not chunk:
+                    return
+                room = STDERR_KEEP - len(self._head)
+                self._head += chunk[:room]
+                rest = chunk[room:] if room > 0 else chunk
+                if rest:
+                    self._tail += rest
+                    if len(self._tail) > STDERR_KEEP:
+                        self._dropped += len(self._tail) - STDERR_KEEP
+                        del self._tail[:-STDERR_KEEP]
+        except (OSError, ValueError):
+            pass
+
+    @property
+    def stderr(self) -> str:
+        """What the tool printed on stderr (at most ``2 * STDERR_KEEP`` bytes of it)."""
+        gap = b"\n[...]\n" if self._dropped else b""
+        return (bytes(self._head) + gap + bytes(self._tail)).decode("utf-8", "replace").strip()
+
+    def pause(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+            self._left -= time.monotonic() - self._since
+
+    def resume(self) -> None:
+        if self._timer is None and not self._reaped:
+            self._since = time.monotonic()
+            self._timer = threading.Timer(max(self._left, 0.0), self._expire)
+            self._timer.daemon = True
+            self._timer.start()
+
+    def _expire(self) -> None:
+        self.timed_out = True
+        self.kill()
+
+    def kill(self) -> None:
+        with self._lock:
+            self._kill()
+
+    def _kill(self) -> None:  # with self._lock held: nobody reaps the process meanwhile, so its pid is still its own
+        if self._reaped or self.proc.poll() is not None:
+            return
+        try:
+            if os.name == "posix":
+                os.killpg(self.proc.pid, signal.SIGKILL)  # the tool and anything it started
+            else:
+                self.proc.kill()
+        except OSError:
+            pass
+
+    def wait(self, grace: float | None = None) -> int:
+        """The exit status once the tool ends, killing it when its time is up (or after ``grace`` seconds, for a
+        tool that is expected to be ending; that kill is not a timeout)."""
+        self.pause()
+        limit = max(self._left, 0.0)
+        with self._lock:
+            try:
+                return self.proc.wait(timeout=limit if grace is None else min(limit, grace))
+            except subprocess.TimeoutExpired:
+                self.timed_out = self.timed_out or grace is None or grace >= limit
+                self._kill()
+                return self.proc.wait()
+
+    def close(self) -> None:
+        self.pause()
+        with self._lock:
+            self._kill()
+            try:
+                self.proc.stdout.close()
+            except OSError:
+                pass
+            self.proc.wait()
+            self._reaped = True
+        for t in self._threads:
+            t.join(timeout=5)
+        for stream in (self.proc.stderr,):
+            try:
+                stream.close()
+            except OSError:
+                pass
+
+    def __enter__(self) -> "_Tool":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def failure(self, what: str) -> DocprocError:
+        """The error for a tool that timed out or exited with a non-zero status."""
+        name = Path(self.argv[0]).name
+        if self.timed_out:
+            return ProcessingTimeout(f"{name} took longer than {self.timeout:g} s on {what}",
+                                     limit="document_timeout_s", value=self.timeout)
+        msg = self.stderr
+        if re.search(r"passphrase", msg, re.I):  # bsdtar prompts (thousands of times) instead of saying so
+            lines = [ln for ln in msg.splitlines() if ln.startswith(f"{name}:") and "(null)" not in ln]
+            msg = "; ".join(["it asks for a passphrase (encrypted)"] + lines)
+        cls = EncryptedDocument if re.search(r"encrypt|password|passphrase", msg, re.I) else CorruptArchive
+        return cls(f"{name} cannot read {what}: {msg[:200]}")
+
+
+def _read_capped(stream, cap: int) -> tuple[bytes, bool]:
+    """At most ``cap`` bytes of a stream, read in chunks: ``(data, False)`` at its end, ``(data, True)`` as soon
+    as it turns out longer (then ``data`` is its first ``cap + 1`` bytes, the rest unread).
+
+    >>> _read_capped(io.BytesIO(b"abcdef"), 6), _read_capped(io.BytesIO(b"abcdef"), 4)
+    ((b'abcdef', False), (b'abcde', True))
+    """
+    chunks, n = [], 0
+    while n <= cap:
+        chunk = stream.read(min(CHUNK, cap + 1 - n))
+        if not chunk:
+            return b"".join(chunks), False
+        chunks.append(chunk)
+        n += len(chunk)
+    return b"".join(chunks), True
+
+
+def _bsdtar_members(bsdtar: str, src, budget: Budget, timeout: float, what: str = "the archive") -> Iterator[Member]:
+    """The members of any archive libarchive reads (rar here), re-packed by ``bsdtar`` as a pax stream on a pipe
+    and read by :func:`_tar_stream` as it comes: the limits apply to the stream, the tool is killed when one trips
+    (or when the generator is closed), and the ratio is judged against the archive's size as stored."""
+    compressed = os.path.getsize(src) if isinstance(src, (str, Path)) else len(src)
+    with _Tool([bsdtar, "-cf", "-", "--format", "pax", "@-"], timeout, stdin=src) as tool:
+        members = _tar_stream(tool.proc.stdout, budget, lambda: compressed, mode="r|")
+        while True:
+            try:
+                member = next(members)
+            except StopIteration:
+                break
+            except CorruptArchive as e:  # the stream broke off: the tool's own reason is the better one
+                if tool.wait(grace=5.0) > 0 or tool.timed_out:
+                    raise tool.failure(what) from e
+                raise
+            tool.pause()
+            try:
+                yield member
+            finally:
+                tool.resume()
+        # after the end-of-archive blocks there is only padding; more than that is not a tar stream
+        _, more = _read_capped(tool.proc.stdout, 1 << 20)
+        if more:
+            raise CorruptArchive(f"bsdtar wrote data after the end of {what}")
+        if tool.wait() != 0:
+            raise tool.failure(what)
+
+
 def _rar_members(src, budget: Budget) -> Iterator[Member]:
     """RAR through ``bsdtar`` (re-packed as a tar stream on stdout) or ``unrar`` (one member at a time)."""
-    data = Path(src).read_bytes() if isinstance(src, (str, Path)) else src
     bsdtar, unrar = shutil.which("bsdtar"), shutil.which("unrar")
     timeout = max(30.0, budget.s.document_timeout_s)
     if bsdtar:
-        proc = subprocess.run([bsdtar, "-cf", "-", "--format", "pax", "@-"], input=data, capture_output=True,
-                              timeout=timeout)
-        if proc.returncode != 0:
-            msg = proc.stderr.decode("utf-8", "replace").strip()
-            cls = EncryptedDocument if re.search(r"encrypt|password", msg, re.I) else CorruptArchive
-            raise cls(f"bsdtar cannot read the rar archive: {msg[:200]}")
-        yield from _tar_members(proc.stdout, budget)
+        yield from _bsdtar_members(bsdtar, src, budget, timeout, "the rar archive")
         return
     if not unrar:
         raise MissingTool("a .rar archive needs `bsdtar` (libarchive-tools) or `unrar` installed")
+    yield from _unrar_members(unrar, src, budget, timeout)
+
+
+def _unrar_members(unrar: str, src, budget: Budget, timeout: float) -> Iterator[Member]:
+    s = budget.s
+    compressed = os.path.getsize(src) if isinstance(src, (str, Path)) else len(src)
+    start = budget.bytes  # the ratio is judged over all this archive's output against its size as stored
     with tempfile.TemporaryDirectory(prefix="docproc-rar-", dir=budget.tmpdir) as tmp:
         path = os.path.join(tmp, "archive.rar")  # a fixed name: member names never touch the disk
-        with open(path, "wb") as f:
-            f.write(data)
-        proc = subprocess.run([unrar, "lb", "-p-", path], capture_output=True, timeout=timeout)
-        if proc.returncode != 0:
-            msg = proc.stderr.decode("utf-8", "replace").strip()
-            cls = EncryptedDocument if re.search(r"encrypt|password", msg, re.I) else CorruptArchive
-            raise cls(f"unrar cannot list the archive: {msg[:200]}")
-        for raw in proc.stdout.decode("utf-8", "replace").splitlines():
+        if isinstance(src, (str, Path)):
+            shutil.copyfile(src, path)
+        else:
+            with open(path, "wb") as f:
+                f.write(src)
+        # a listing longer than this has more names than archive_max_members (a rar name is < 4096 bytes)
+        list_cap = 4096 * (s.archive_max_members + 1)
+        with _Tool([unrar, "lb", "-p-", path], timeout) as tool:
+            listing, more = _read_capped(tool.proc.stdout, list_cap)
+            if more:
+                tool.kill()
+                raise _StopArchive(f"more than archive_max_members ({s.archive_max_members}) members; the rest "
+                                   "is skipped", limit="archive_max_members", value=s.archive_max_members)
+            if tool.wait() != 0:
+                raise tool.failure("the rar archive")
+        for raw in listing.decode("utf-8", "replace").splitlines():
             if not raw:
                 continue
             try:
@@ -558,15 +786,28 @@ def _rar_members(src, budget: Budget) -> Iterator[Member]:
             if _skipped(name):
                 continue
             budget.member()
-            out = subprocess.run([unrar, "p", "-inul", "-p-", path, raw], capture_output=True, timeout=timeout)
-            if out.returncode != 0:
-                yield name, (EncryptedDocument if out.returncode == 11 else CorruptArchive)(
-                    f"{name}: unrar exit status {out.returncode}")
-            elif len(out.stdout) > budget.s.max_document_bytes:
-                yield name, _too_large(name, budget.s.max_document_bytes)
+            # read no more than the tightest limit allows, plus one byte to see that it was passed
+            ratio_left = int(max(RATIO_FLOOR, s.archive_max_ratio * compressed)) - (budget.bytes - start)
+            total_left = s.archive_max_total_bytes - budget.bytes
+            cap = max(min(s.max_document_bytes, total_left, ratio_left), 0)
+            with _Tool([unrar, "p", "-inul", "-p-", path, raw], timeout) as tool:
+                data, more = _read_capped(tool.proc.stdout, cap)
+                rc = None if more else tool.wait()
+            # (leaving the with block killed and reaped unrar, had it more to say)
+            if more:
+                if cap == total_left:
+                    raise budget.total_error()
+                if cap == ratio_left:
+                    raise _ratio_error(name, s.archive_max_ratio, stop=True)
+                yield name, _too_large(name, s.max_document_bytes)
+                continue
+            if tool.timed_out:
+                yield name, tool.failure(name)
+            elif rc != 0:
+                yield name, (EncryptedDocument if rc == 11 else CorruptArchive)(f"{name}: unrar exit status {rc}")
             else:
-                budget.add(len(out.stdout))
-                yield name, out.stdout
+                budget.add(len(data))
+                yield name, data
 
 
 _READERS = {"zip": _zip_members, "tar": _tar_members, "7z": _7z_members, "rar": _rar_members}
