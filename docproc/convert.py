@@ -64,13 +64,13 @@ def _settings_from(d: dict) -> Settings:
 
 def init_worker(settings: dict) -> None:
     """Load the pipeline once in this worker (spaCy, OpenCC, data files) by converting a small notice."""
-    from .pipeline import WARMUP_NOTICE, process
+    from .pipeline import warm_up
 
     s = _settings_from(settings)
     if not _STATE.get("warm"):
         _STATE["warm"] = True
         try:
-            process(WARMUP_NOTICE, s, name="warmup.txt")
+            warm_up(s)
         except Exception:
             pass
 
@@ -117,7 +117,8 @@ def _peak_rss() -> int:
 def export_fragments(doc: dict, formats: Iterable[str]) -> dict[str, Any]:
     """The per-document, position-independent part of each derived file (see ``fragment`` in
     :mod:`docproc.export.csv`, ``.xlsx``, ``.ics``, ``.report``); the writers' ``add_fragment`` does the rest."""
-    from .export import csv, ics, report, xlsx
+    from .export import csv, ics, report
+    from .export import xlsx_rows as xlsx
 
     mods = {"csv": csv, "xlsx": xlsx, "ics": ics, "report": report}
     return {fmt: mods[fmt].fragment(doc) for fmt in formats}

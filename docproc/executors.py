@@ -21,10 +21,11 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import os
+import selectors
 import signal
+import sys
 import time
 from collections import deque
-from multiprocessing.connection import wait as mp_wait
 from typing import Any, Callable, Iterator
 
 
@@ -58,8 +59,11 @@ def _worker_main(conn, fn, initializer, initargs) -> None:
             msg = conn.recv()
         except (EOFError, OSError):  # the parent is gone
             return
-        if msg is None:
-            return
+        if msg is None:  # done: leave without tearing the interpreter down (spaCy & co. take ~0.2 s to unload,
+            # on the run's critical path); every result has been sent and nothing here is buffered
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(0)
         key, args = msg
         try:
             result = fn(*args)
@@ -107,13 +111,25 @@ class LocalExecutor:
         self.ctx = mp.get_context(start_method)
         self.jobs = max(1, int(jobs))
         self.depth = max(1, int(depth))
+        # one selector for the run (``multiprocessing.connection.wait`` builds one per call: ~25 µs a poll)
+        self._selector = selectors.DefaultSelector()
         self.workers = [self._spawn() for _ in range(self.jobs)]
         self.waiting: deque = deque()  # submitted, not sent to a worker yet
         self.killed = 0
         self.ready_at: float | None = None
 
     def _spawn(self) -> _Worker:
-        return _Worker(self.ctx, self.fn, self.initializer, self.initargs)
+        w = _Worker(self.ctx, self.fn, self.initializer, self.initargs)
+        self._selector.register(w.conn, selectors.EVENT_READ, w)
+        self._selector.register(w.proc.sentinel, selectors.EVENT_READ, w)
+        return w
+
+    def _forget(self, w: _Worker) -> None:
+        for obj in (w.conn, w.proc.sentinel):
+            try:
+                self._selector.unregister(obj)
+            except (KeyError, ValueError):
+                pass
 
     @property
     def capacity(self) -> int:
@@ -147,28 +163,34 @@ class LocalExecutor:
         for task in reversed(list(w.tasks)[1:]):
             self.waiting.appendleft(task)
         w.tasks.clear()
+        self._forget(w)
         w.kill()
         self.workers[self.workers.index(w)] = self._spawn()
 
+    def _received(self, w: _Worker, key: Any, result: Any, out: list) -> None:
+        if key == "__ready__":
+            w.ready = True
+            if self.ready_at is None and all(x.ready for x in self.workers):
+                self.ready_at = time.monotonic()
+        elif w.tasks and key == w.tasks[0][0]:
+            out.append((key, result))
+            w.tasks.popleft()
+            w.since = time.monotonic()
+
     def poll(self, timeout: float = 0.2) -> list[tuple[Any, dict]]:
         out: list[tuple[Any, dict]] = []
-        by_conn = {w.conn: w for w in self.workers}
-        by_sentinel = {w.proc.sentinel: w for w in self.workers}
-        ready = mp_wait(list(by_conn) + list(by_sentinel), timeout)
+        events = self._selector.select(timeout)
+        readable = {key.data for key, _ in events if key.fileobj is key.data.conn}
+        ended = {key.data for key, _ in events if key.fileobj is not key.data.conn}
         dead: set[_Worker] = set()
-        for w in {by_conn.get(r) or by_sentinel.get(r) for r in ready}:
+        for w in readable | ended:
             broken = False
             try:
-                while w.conn.poll():
-                    key, result = w.conn.recv()
-                    if key == "__ready__":
-                        w.ready = True
-                        if self.ready_at is None and all(x.ready for x in self.workers):
-                            self.ready_at = time.monotonic()
-                    elif w.tasks and key == w.tasks[0][0]:
-                        out.append((key, result))
-                        w.tasks.popleft()
-                        w.since = time.monotonic()
+                if w in ended:  # its process ended: take whatever it sent before
+                    while w.conn.poll():
+                        self._received(w, *w.conn.recv(), out)
+                else:  # one message; if more are waiting, the next select reports the pipe again
+                    self._received(w, *w.conn.recv(), out)
             except (EOFError, OSError):
                 broken = True
             if broken or not w.proc.is_alive():
@@ -199,7 +221,9 @@ class LocalExecutor:
         deadline = time.monotonic() + 5
         for w in self.workers:
             w.proc.join(max(0.0, deadline - time.monotonic()))
+            self._forget(w)
             w.kill()
+        self._selector.close()
 
 
 # -- dask --------------------------------------------------------------------------------------------------

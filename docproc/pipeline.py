@@ -19,6 +19,16 @@ from .simplify import simplify
 WARMUP_NOTICE = "关于做好2024年度安全生产工作的通知\n各单位：\n一、请于2024年3月31日前报送工作方案。\n".encode("utf-8")
 
 
+def warm_up(settings: Settings | None = None) -> None:
+    """Load everything a worker process needs before its first real document: convert a small notice (spaCy,
+    OpenCC, the data files) and compile the parts of the date grammar the notice did not need, so that the
+    first documents pay no loading and a per-document time limit measures conversion only."""
+    from .extract import dates
+
+    process(WARMUP_NOTICE, settings, name="warmup.txt")
+    dates.precompile()
+
+
 def clean_text(text: str, settings: Settings | None = None, facts: dict | None = None) -> tuple[str, list[Repair], list[Issue]]:
     """Repair and simplify a decoded text; return (clean text, repairs, issues with spans on the clean text)."""
     final, repairs, issues, _ = _clean(text, settings, facts)

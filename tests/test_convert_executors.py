@@ -73,3 +73,15 @@ def test_big_documents_wait_for_an_idle_worker():
     finally:
         ex.close()
     assert [got[i]["value"] for i in range(3)] == [b"aa", big * 2, b"bb"]
+
+
+def test_idle_workers_leave_cleanly_when_closed():
+    """Closing tells each idle worker to stop; it leaves at once with status 0 (no interpreter teardown, so no
+    dangling process and nothing on the run's critical path), after every result has been delivered."""
+    ex = LocalExecutor(work, jobs=2)
+    try:
+        got = collect(ex, list(range(10)))
+    finally:
+        ex.close()
+    assert [got[i]["value"] for i in range(10)] == [2 * i for i in range(10)]
+    assert [w.proc.exitcode for w in ex.workers] == [0, 0]

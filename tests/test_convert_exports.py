@@ -12,11 +12,12 @@ import copy
 import datetime as dt
 import io
 import json
+import time
 import zipfile
 
 import openpyxl
 import pytest
-from icalendar import Calendar, Event
+from icalendar import Calendar
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
@@ -29,6 +30,7 @@ from docproc.export import csv as csv_export
 from docproc.export import ics as ics_export
 from docproc.export import report as report_export
 from docproc.export import xlsx as xlsx_export
+from docproc.export import xlsx_rows
 from docproc.export.ledger import DATE_COLUMNS, LEDGER_COLUMNS, join, parse_date, source_label, task_rows, tasks_of, text
 
 from .archive_builders import notice, zip_bytes
@@ -80,7 +82,7 @@ class ReferenceXlsx:
                 return cell
         if value == "":
             return None
-        if column in xlsx_export.WRAP:
+        if column in xlsx_rows.WRAP:
             cell = WriteOnlyCell(ws, value=value)
             cell.alignment = self._wrap
             return xlsx_export.as_text(cell)
@@ -181,29 +183,56 @@ def test_xlsx_rows_spill_to_disk_and_come_back(monkeypatch, real_docs):
     assert _members(_write(xlsx_export.XlsxWriter, docs)) == _members(_write(ReferenceXlsx, docs))
 
 
-def test_ics_streamed_equals_one_calendar(real_docs):
+def test_ics_feed_parses_back_to_every_event(real_docs):
+    """The feed (serialized by docproc, not icalendar) read back by icalendar: one event per UID with exactly
+    the values given, every physical line at most 75 octets, CRLF line ends; the header is icalendar's own."""
     docs = real_docs + real_docs[:2] + _hostile_docs()  # repeated documents: one event per UID
-    cal = Calendar()
-    for k, v in (("prodid", ics_export.PRODID), ("version", "2.0"), ("calscale", "GREGORIAN"),
-                 ("method", "PUBLISH"), ("x-wr-calname", "公文任务时限")):
-        cal.add(k, v)
-    uids = set()
+    data = _write(ics_export.IcsWriter, docs)
+    expected = {}
     for doc in docs:
         for t in tasks_of(doc):
             due = parse_date(t.get("due"))
             uid = ics_export.task_uid(doc, t)
-            if due is None or uid in uids:
+            if due is None or uid in expected:
                 continue
-            uids.add(uid)
-            ev = Event()
-            for k, v in (("uid", uid), ("dtstamp", ics_export._stamp(doc, t, due)), ("dtstart", due),
-                         ("dtend", due + dt.timedelta(days=1)), ("summary", ics_export._summary(t)),
-                         ("description", ics_export._description(doc, t)), ("transp", "TRANSPARENT"),
-                         ("categories", ["公文任务"])):
-                ev.add(k, v)
-            cal.add_component(ev)
-    assert _write(ics_export.IcsWriter, docs) == cal.to_ical()
-    assert _write(ics_export.IcsWriter, []) == Calendar.from_ical(_write(ics_export.IcsWriter, [])).to_ical()
+            expected[uid] = {"dtstamp": ics_export._stamp(doc, t, due), "dtstart": due,
+                             "dtend": due + dt.timedelta(days=1), "summary": ics_export._summary(t),
+                             "description": ics_export._description(doc, t)}
+    assert len(expected) >= 15
+    cal = Calendar.from_ical(data)
+    for k, v in (("prodid", ics_export.PRODID), ("version", "2.0"), ("calscale", "GREGORIAN"),
+                 ("method", "PUBLISH"), ("x-wr-calname", "公文任务时限")):
+        assert str(cal.get(k)) == v
+    events = cal.walk("VEVENT")
+    assert [str(e.get("uid")) for e in events] == list(expected)
+    for ev in events:
+        want = expected[str(ev.get("uid"))]
+        assert ev.decoded("dtstamp") == want["dtstamp"]
+        assert ev.decoded("dtstart") == want["dtstart"] and ev.decoded("dtend") == want["dtend"]
+        for k in ("summary", "description"):  # a CR or CRLF in the text comes back as LF
+            assert str(ev.get(k)) == want[k].replace("\r\n", "\n").replace("\r", "\n"), k
+        assert str(ev.get("transp")) == "TRANSPARENT" and ev.get("categories").cats == ["公文任务"]
+    assert data.endswith(b"\r\n") and b"\n" not in data.replace(b"\r\n", b"")
+    assert max(len(line) for line in data.split(b"\r\n")) <= 75
+    for line in data.split(b"\r\n"):
+        line.decode("utf-8")  # no line ends inside a character
+    empty = _write(ics_export.IcsWriter, [])
+    assert empty == Calendar.from_ical(empty).to_ical()
+
+
+def test_ics_events_fold_and_escape_hostile_text():
+    hostile = ["逗号,分号;反斜杠\\结尾\\", "\\N 不是换行", "换行\r\n回车\r单独\n", "长" * 200 + "\\" * 3,
+               "a" * 73 + "\\,", "😀" * 40 + "x", ""]
+    for value in hostile:
+        ev = ics_export._event("u,1;2@docproc", dt.datetime(2024, 1, 2, 3, 4, 5, tzinfo=dt.timezone.utc),
+                               dt.date(2024, 12, 31), value, value + "尾")
+        assert max(len(line) for line in ev.split(b"\r\n")) <= 75
+        parsed = Calendar.from_ical(b"BEGIN:VCALENDAR\r\n" + ev + b"END:VCALENDAR\r\n").walk("VEVENT")[0]
+        clean = value.replace("\r\n", "\n").replace("\r", "\n")
+        assert str(parsed.get("summary")) == clean and str(parsed.get("description")) == clean + "尾"
+        assert str(parsed.get("uid")) == "u,1;2@docproc"
+        assert parsed.decoded("dtend") == dt.date(2025, 1, 1)
+        assert parsed.decoded("dtstamp") == dt.datetime(2024, 1, 2, 3, 4, 5, tzinfo=dt.timezone.utc)
 
 
 def test_fragments_give_what_add_gives(real_docs):
@@ -249,3 +278,45 @@ def test_formula_like_text_stays_text(tmp_path):
     assert cells and all(c.data_type in ("s", "n", "d") for c in cells)
     values = {c.value for c in cells}
     assert {"=1+1", "#N/A", "=A1"} <= values
+
+
+def test_xlsx_rows_constants_match_openpyxl():
+    """xlsx_rows renders cells without importing openpyxl: its copies of openpyxl's constants and date serials
+    must be openpyxl's."""
+    import datetime as dt
+
+    from openpyxl import Workbook
+    from openpyxl.cell.cell import ERROR_CODES
+    from openpyxl.utils import get_column_letter
+    from openpyxl.utils.datetime import WINDOWS_EPOCH, to_excel
+
+    assert xlsx_rows.ERROR_CODES == tuple(ERROR_CODES)
+    assert xlsx_rows.EPOCH_1900 == WINDOWS_EPOCH == Workbook(write_only=True).epoch
+    day = dt.date(1899, 12, 31)
+    while day < dt.date(2101, 1, 1):
+        assert xlsx_rows.serial_1900(day) == "%.16g" % to_excel(day, WINDOWS_EPOCH), day
+        day += dt.timedelta(days=7 if day.year > 1901 else 1)
+    assert [xlsx_rows._column_letter(i) for i in range(1, 60)] == [get_column_letter(i) for i in range(1, 60)]
+
+
+def test_workers_do_not_import_openpyxl():
+    """The fragments a worker renders need no openpyxl (its import costs every worker ~0.1 s)."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from docproc.convert import convert_one, init_worker; init_worker({}); "
+            "r = convert_one('关于做好工作的通知\\n各单位：\\n一、请于2024年3月31日前报送方案。\\n'.encode(), 'a.txt', None, 'a.txt', {}, 30.0,"
+            " ('csv', 'xlsx', 'ics', 'report')); assert r['ok'] and 'xlsx' in r['frag'], r; "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('openpyxl', 'icalendar')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert "openpyxl" not in out.stdout
+
+
+def test_xlsx_same_documents_same_bytes(real_docs):
+    """Fixed timestamps, docProps/core.xml included: the same documents give a byte-identical workbook."""
+    first = _write(xlsx_export.XlsxWriter, real_docs)
+    time.sleep(1.1)  # openpyxl's own save would stamp a new "modified" time by now
+    assert _write(xlsx_export.XlsxWriter, real_docs) == first
+    core = zipfile.ZipFile(io.BytesIO(first)).read("docProps/core.xml")
+    assert b"2000-01-01T00:00:00Z" in core

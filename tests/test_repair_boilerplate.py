@@ -106,3 +106,14 @@ def test_omission_at_the_top_leaves_no_empty_line():
     final, issues = resolve(out, ctx)
     assert final == text.split("\n")[1]
     assert [(i.code, i.span) for i in issues] == [("truncated", (0, 0))]
+
+
+def test_generated_fold_table_is_up_to_date():
+    """docproc/data/boilerplate_fold_opencc.tsv is what OpenCC gives for today's pattern files (regenerate with
+    ``python -m docproc.repair.boilerplate`` after editing a pattern file)."""
+    from docproc.repair._chars import load_data_lines
+    from docproc.repair.boilerplate import FOLD_GENERATED, opencc_fold_pairs
+
+    shipped = [tuple(line.split("\t")) for line in load_data_lines(FOLD_GENERATED)]
+    assert shipped == opencc_fold_pairs()
+    assert ("發", "发") in shipped and ("瀏", "浏") in shipped
