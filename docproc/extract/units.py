@@ -50,12 +50,16 @@ _ANY_BRACKET = re.compile("[" + re.escape(_OPEN + _CLOSE) + "]")
 
 
 def models_dir() -> Path:
-    """The ``models/`` folder (``DOCPROC_MODELS`` overrides; default: next to the package)."""
+    """The ``models/`` folder: ``DOCPROC_MODELS`` if set, else the copy an installed wheel carries
+    (``docproc/_models``, see setup.py), else ``models/`` of the checkout (editable installs, tests)."""
     env = os.environ.get("DOCPROC_MODELS")
-    d = Path(env) if env else Path(__file__).resolve().parents[2] / "models"
-    if not (d / "patterns").is_dir():
-        raise DocprocError(f"extraction data not found: {d / 'patterns'} (set DOCPROC_MODELS)")
-    return d
+    here = Path(__file__).resolve().parents[1]
+    tried = [Path(env)] if env else [here / "_models", here.parent / "models"]
+    for d in tried:
+        if (d / "patterns").is_dir():
+            return d
+    raise DocprocError(f"extraction data not found in {' or '.join(str(d / 'patterns') for d in tried)} "
+                       "(set DOCPROC_MODELS to a models/ folder)")
 
 
 def read_list(path: Path) -> list[str]:
