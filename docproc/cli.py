@@ -53,17 +53,30 @@ def _err(msg: str) -> None:
     typer.echo(f"docproc: {msg}", err=True)
 
 
+Timeout = Annotated[Optional[float], typer.Option(
+    help="time limit per file in seconds (default DOCPROC_DOCUMENT_TIMEOUT_S, 120; 0: none)")]
+
+
+def _limited(f: Path, settings, timeout: float | None, **kw):
+    """``process(f)`` under the per-file time limit (a file past it fails with ``timeout``)."""
+    from .pipeline import process
+    from .timelimit import time_limit
+
+    limit = settings.document_timeout_s if timeout is None else timeout
+    with time_limit(limit, f"took longer than {limit:g} s (raise it with --timeout)" if limit else None):
+        return process(f, settings, **kw)
+
+
 @app.command()
 def clean(files: Files,
-          opencc: Annotated[Optional[str], typer.Option(help="OpenCC config: t2s, tw2sp, hk2s, tw2s, hk2sp")] = None):
+          opencc: Annotated[Optional[str], typer.Option(help="OpenCC config: t2s, tw2sp, hk2s, tw2s, hk2sp")] = None,
+          timeout: Timeout = None):
     """Print the repaired, simplified text of each FILE."""
-    from .pipeline import process
-
     settings = _settings(opencc)
     failed = 0
     for i, f in enumerate(files):
         try:
-            doc = process(f, settings, extract=False)
+            doc = _limited(f, settings, timeout, extract=False)
         except DocprocError as e:
             failed += 1
             _err(f"{f}: {e.code}: {e.message}")
@@ -79,16 +92,15 @@ def clean(files: Files,
 @app.command()
 def extract(files: Files,
             jsonl: Annotated[bool, typer.Option("--jsonl", help="one JSON object per line (default for several files)")] = False,
-            opencc: Annotated[Optional[str], typer.Option(help="OpenCC config")] = None):
+            opencc: Annotated[Optional[str], typer.Option(help="OpenCC config")] = None,
+            timeout: Timeout = None):
     """Print the document JSON (schema docproc.notice/1) of each FILE."""
-    from .pipeline import process
-
     settings = _settings(opencc)
     one_line = jsonl or len(files) > 1
     failed = 0
     for f in files:
         try:
-            doc = process(f, settings)
+            doc = _limited(f, settings, timeout)
         except DocprocError as e:
             failed += 1
             _err(f"{f}: {e.code}: {e.message}")

@@ -27,16 +27,15 @@ import os
 import resource
 import signal
 import sys
-import threading
 import time
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
 from .archive import Item, expand
 from .config import Settings
-from .errors import DocprocError, ProcessingTimeout
+from .errors import DocprocError
+from .timelimit import time_limit
 
 DERIVED = ("csv", "xlsx", "ics", "report")
 FORMAT_NAMES = ("jsonl",) + DERIVED
@@ -73,30 +72,6 @@ def init_worker(settings: dict) -> None:
             warm_up(s)
         except Exception:
             pass
-
-
-class _Alarm(BaseException):
-    """Raised by SIGALRM inside a worker; a BaseException so ``except Exception`` in a stage cannot eat it."""
-
-
-@contextmanager
-def _deadline(seconds: float | None):
-    """A soft per-document limit via SIGALRM (only in a process's main thread; elsewhere the executor's
-    backstop applies)."""
-    if not seconds or threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def on_alarm(signum, frame):
-        raise _Alarm()
-
-    old = signal.signal(signal.SIGALRM, on_alarm)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, old)
 
 
 def _test_hang(data: bytes) -> None:
@@ -138,13 +113,10 @@ def convert_one(data: bytes, name: str, member: str | None, path: str, settings:
     t0, c0 = time.perf_counter(), time.process_time()
     base = {"pid": os.getpid()}
     try:
-        with _deadline(timeout):
+        with time_limit(timeout):
             _test_hang(data)
             doc = process(data, s, name=name, archive_member=member)
-    except _Alarm:
-        return {**base, "ok": False, "code": ProcessingTimeout.code,
-                "message": f"conversion took longer than {timeout:g} s", "rss": _peak_rss()}
-    except DocprocError as e:
+    except DocprocError as e:  # ProcessingTimeout (the time limit) included
         return {**base, "ok": False, "code": e.code, "message": e.message, "rss": _peak_rss()}
     except Exception as e:  # noqa: BLE001 — recorded, the run goes on
         return {**base, "ok": False, "code": "internal_error", "message": f"{type(e).__name__}: {e}",

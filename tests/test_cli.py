@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -97,3 +98,18 @@ def test_missing_file_is_reported(tmp_path):
     r = run("clean", tmp_path / "nope.txt")
     assert r.returncode in (1, 2)
     assert "nope.txt" in r.stderr
+
+
+def test_time_limit_per_file(tmp_path):
+    """Past --timeout a file fails with `timeout` (its failed line is still printed) and the next file runs;
+    DOCPROC_DOCUMENT_TIMEOUT_S is the default."""
+    r = run("extract", "--jsonl", "--timeout", "0.001", seed("002"), seed("003"))
+    assert r.returncode == 1
+    lines = [json.loads(line) for line in r.stdout.splitlines()]
+    assert [d["status"] for d in lines] == ["failed", "failed"]
+    assert [d["issues"][0]["code"] for d in lines] == ["timeout", "timeout"]
+    assert "took longer than 0.001 s (raise it with --timeout)" in r.stderr
+    r = run("clean", seed("002"), env={**os.environ, "DOCPROC_DOCUMENT_TIMEOUT_S": "0.001"})
+    assert r.returncode == 1 and ": timeout: took longer than 0.001 s" in r.stderr
+    r = run("extract", "--jsonl", "--timeout", "0", seed("002"))  # 0: no limit
+    assert r.returncode == 0 and json.loads(r.stdout)["status"] == "ok"
