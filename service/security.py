@@ -139,7 +139,12 @@ def check_callback_url(url: str, allow: list[str]) -> str:
 
 
 class AuthMiddleware:
-    """Refuse a /v1 request with a missing or wrong key before its body is read (no spooling for strangers)."""
+    """Refuse a /v1 request with a missing or wrong key before its body is read (no spooling for strangers).
+
+    Without keys the API answers loopback clients only — whatever the server was bound to (``docproc serve``
+    refuses a public bind without keys; ``uvicorn --factory service.app:create_app --host 0.0.0.0`` does not
+    ask). A reverse proxy on the same machine counts as loopback: give the service keys behind one.
+    """
 
     def __init__(self, app, get_keys):
         self.app, self.get_keys = app, get_keys
@@ -147,21 +152,31 @@ class AuthMiddleware:
     async def __call__(self, scope, receive, send):
         if scope["type"] == "http" and scope["path"].startswith("/v1/"):
             keys = self.get_keys()
-            if keys:
-                header = None
-                for k, v in scope.get("headers") or ():
-                    if k == b"authorization":
-                        header = v.decode("latin-1")
-                try:
+            try:
+                if keys:
+                    header = None
+                    for k, v in scope.get("headers") or ():
+                        if k == b"authorization":
+                            header = v.decode("latin-1")
                     check_key(keys, header)
-                except ApiError as e:
-                    import json
-
-                    body = json.dumps(e.body()).encode()
-                    await send({"type": "http.response.start", "status": e.status,
-                                "headers": [(b"content-type", b"application/json"),
-                                            (b"content-length", str(len(body)).encode()),
-                                            (b"www-authenticate", b"Bearer")]})
-                    await send({"type": "http.response.body", "body": body})
-                    return
+                else:
+                    client = scope.get("client")
+                    if client and not is_loopback(str(client[0])):
+                        raise ApiError(403, "keys_required",
+                                       "this service has no API keys (DOCPROC_API_KEYS), so it answers only "
+                                       "clients on this machine")
+            except ApiError as e:
+                await _reject(send, e)
+                return
         await self.app(scope, receive, send)
+
+
+async def _reject(send, e: ApiError) -> None:
+    import json
+
+    body = json.dumps(e.body()).encode()
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    if e.status == 401:
+        headers.append((b"www-authenticate", b"Bearer"))
+    await send({"type": "http.response.start", "status": e.status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})

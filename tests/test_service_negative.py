@@ -201,3 +201,25 @@ def test_refuses_public_bind_without_keys(tmp_path):
     assert r.returncode == 2
     assert "DOCPROC_API_KEYS" in r.stderr and "0.0.0.0" in r.stderr
     assert not (tmp_path / "x.db").exists()
+
+
+def test_without_keys_only_loopback_clients_are_answered(tmp_path):
+    """However the app is started (``uvicorn --factory`` can bind 0.0.0.0 without asking), a keyless service
+    answers /v1 only to clients on this machine; /health stays open."""
+    from fastapi.testclient import TestClient
+
+    from docproc.config import Settings
+    from service.app import create_app
+
+    app = create_app(Settings(database_url=f"sqlite:///{tmp_path / 'k.db'}", workers=0))
+    with TestClient(app, client=("203.0.113.9", 50000)) as remote:
+        r = remote.get("/v1/documents")
+        assert r.status_code == 403 and r.json()["error"]["code"] == "keys_required"
+        assert "DOCPROC_API_KEYS" in r.json()["error"]["message"]
+        assert remote.get("/health").status_code == 200
+    with TestClient(app, client=("127.0.0.1", 50000)) as local:
+        assert local.get("/v1/documents").status_code == 200
+    keyed = create_app(Settings(database_url=f"sqlite:///{tmp_path / 'k2.db'}", workers=0, api_keys="k1"))
+    with TestClient(keyed, client=("203.0.113.9", 50000)) as remote:
+        assert remote.get("/v1/documents").status_code == 401
+        assert remote.get("/v1/documents", headers={"Authorization": "Bearer k1"}).status_code == 200
