@@ -357,9 +357,13 @@ def test_task_feed(srv, seeded):
         dn = with_no[0]["doc_number"]
         sel = feed_all(srv, doc_number=dn)
         assert sel and all(dn in (t["doc_number"] or "") for t in sel)
-    rows = list(csv.reader(io.StringIO(srv.client.get("/v1/tasks", params={"format": "csv"}).content
-                                       .decode("utf-8-sig"))))
+    full = srv.client.get("/v1/tasks", params={"format": "csv"})
+    rows = list(csv.reader(io.StringIO(full.content.decode("utf-8-sig"))))
     assert len(rows) - 1 == total and rows[1][1] == items[0]["content"]
+    assert full.headers["X-Docproc-Total"] == str(total) and "X-Docproc-Truncated" not in full.headers
+    part = srv.client.get("/v1/tasks", params={"format": "csv", "limit": 3, "offset": 2})  # never silently short
+    assert len(list(csv.reader(io.StringIO(part.content.decode("utf-8-sig"))))) - 1 == 3
+    assert (part.headers["X-Docproc-Truncated"], part.headers["X-Docproc-Next-Offset"]) == ("true", "5")
     wb = openpyxl.load_workbook(io.BytesIO(srv.client.get("/v1/tasks", params={"format": "xlsx", "owner": who}).content))
     assert sum(1 for r in wb.worksheets[0].iter_rows(min_row=2, values_only=True) if any(r)) == len(feed_all(srv, owner=who))
     cal = Calendar.from_ical(srv.client.get("/v1/tasks", params={"format": "ics", "due_after": lo,

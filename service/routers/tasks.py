@@ -32,7 +32,9 @@ async def feed(svc: Svc, auth: Auth,
                format: Literal["json", "csv", "xlsx", "ics"] = "json",
                limit: Annotated[int | None, Query(ge=1, le=EXPORT_MAX,
                                                   description=f"page size (JSON default 50, max {MAX_PAGE}; "
-                                                              "files: everything)")] = None,
+                                                              f"files: everything up to {EXPORT_MAX:,} tasks, "
+                                                              "X-Docproc-Next-Offset tells where the rest "
+                                                              "starts)")] = None,
                offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0):
     kw = dict(due_before=due_before.isoformat() if due_before else None,
               due_after=due_after.isoformat() if due_after else None, owner=owner, doc_number=doc_number,
@@ -51,8 +53,13 @@ async def feed(svc: Svc, auth: Auth,
 
     def build():
         with svc.db.session() as s:
-            items, _ = task_feed(s, limit=limit or EXPORT_MAX, offset=offset, **kw)
+            items, total = task_feed(s, limit=limit or EXPORT_MAX, offset=offset, **kw)
             docs = docs_for_tasks(s, items)
-        return spooled(docs, format)
+        # never a silently short file: the total, and where the next part starts when this one is not all
+        headers = {"X-Docproc-Total": str(total), "X-Docproc-Count": str(len(items))}
+        if offset + len(items) < total:
+            headers.update({"X-Docproc-Truncated": "true", "X-Docproc-Next-Offset": str(offset + len(items))})
+        return spooled(docs, format), headers
 
-    return streamed(await run_in_threadpool(build), format, "tasks")
+    f, headers = await run_in_threadpool(build)
+    return streamed(f, format, "tasks", headers)
