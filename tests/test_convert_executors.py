@@ -20,6 +20,9 @@ def work(x):
             time.sleep(0.05)
     if x == "raise":
         raise ValueError("bad input")
+    if x == "slow":
+        time.sleep(3)
+        return {"ok": True, "value": "late", "pid": os.getpid()}
     return {"ok": True, "value": x * 2, "pid": os.getpid()}
 
 
@@ -51,6 +54,29 @@ def test_dask_executor_reports_task_errors():
         ex.close()
     assert got[0]["value"] == 2 and got[2]["value"] == 4
     assert got[1]["ok"] is False and "ValueError" in got[1]["message"]
+
+
+def test_dask_batches_documents_and_a_slow_one_does_not_sink_its_batch():
+    """Small documents go several to a Dask task; when a batch overruns, its documents are sent again one per
+    task, so only the slow one ends with ``timeout``."""
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None) as cl, \
+            distributed.Client(cl) as client:
+        ex = DaskExecutor(work, client=client, batch=4)
+        sent = []
+        send = ex._send
+        ex._send = lambda items: (sent.append(len(items)), send(items))[1]
+        got = collect(ex, list(range(10)))
+        ex.close()
+        assert [got[i]["value"] for i in range(10)] == [2 * i for i in range(10)]
+        assert sent == [4, 4, 2]  # ten documents in three tasks
+        # the batch overruns (limit 2.5 s, "slow" takes 3 s): each document again alone; 2 and 3 then run on
+        # the thread the abandoned batch frees, the slow one is abandoned alone
+        ex = DaskExecutor(work, client=client, timeout=0.5, grace=2.0, batch=4)
+        got = collect(ex, [1, "slow", 2, 3])
+        ex.close()
+    assert [got[i]["value"] for i in (0, 2, 3)] == [2, 4, 6]
+    assert got[1]["code"] == "timeout" and ex.abandoned == 1
 
 
 def test_documents_queued_behind_a_hung_one_go_to_the_next_worker():
