@@ -291,3 +291,56 @@ def test_doc_words_incremental_equals_full():
         count.update(_doc_words(new, a, len(new) - b))
         doc = new
         assert +count == Counter(_doc_words(doc))
+
+
+# ---- large pages: near-linear guessing with a bounded budget ----------------------------------------------
+
+_PAD = ("lorem ipsum dolor sit amet, consectetur adipiscing elit 0\n" * 1700)  # ≈ 100k chars, no damage, no hanzi
+
+
+def _harsh_page(name: str = "012.txt") -> str:
+    return corrupt_html(_wrap_clauses(re.sub(r"[ \t]+", "", (SHARED / "corpus" / name).read_text(encoding="utf-8"))))
+
+
+@needs_shared
+def test_large_page_equals_the_small_page():
+    """A damaged page inside ≈ 200k characters of neutral text repairs exactly as the page alone: the
+    segmented document search (and the per-fill updates) see what a whole-document search sees."""
+    page = _harsh_page()
+    small, small_changes, small_issues = run(page)
+    assert small_changes and any(i.code == "lost_chars" for i in small_issues)
+    big, big_changes, big_issues = run(_PAD + page + _PAD)
+    assert len(_PAD + page + _PAD) > 200_000
+    assert big == _PAD + small + _PAD
+    assert [(c.before, c.after, c.at - len(_PAD)) for c in big_changes] == \
+        [(c.before, c.after, c.at) for c in small_changes]
+    assert [(i.code, i.message) for i in big_issues] == [(i.code, i.message) for i in small_issues]
+
+
+@needs_shared
+def test_large_damaged_page_repairs():
+    """≈ 200k characters of harsh damage (thousands of lost characters): every remnant goes, guesses are made
+    all along the page (the budget is not spent) and what stays lost is reported."""
+    pages = [_harsh_page(n) for n in ("001.txt", "003.txt", "007.txt", "012.txt")]
+    big = "\n".join(pages * (200_000 // sum(map(len, pages)) + 1))
+    got, changes, issues = run(big)
+    assert not REMNANT.search(got)
+    lost = [i for i in issues if i.code == "lost_chars"]
+    assert lost and not any("budget" in i.message for i in lost)
+    guessed_at = [c.at for c in changes if c.before.startswith("?") and tagshift.LOST not in c.after
+                  and c.after and ord(c.after[0]) < 0xF0000]  # a fill, not a lost_chars anchor
+    assert guessed_at and max(guessed_at) > 0.9 * len(big)  # still guessing at the end of the page
+
+
+@needs_shared
+def test_guessing_budget_degrades_to_lost_chars(monkeypatch):
+    """Once the page's scanning budget is spent the remaining lost characters are reported, not guessed."""
+    page = _harsh_page()
+    full, _, full_issues = run(page)
+    monkeypatch.setattr(tagshift, "_WORK_MIN", 0)
+    monkeypatch.setattr(tagshift, "_WORK_PER_CHAR", 0)
+    got, _, issues = run(page)
+    over = [i for i in issues if i.code == "lost_chars" and "guessing budget" in i.message]
+    assert over
+    assert len([i for i in issues if i.code == "lost_chars"]) > len([i for i in full_issues if i.code == "lost_chars"])
+    assert not REMNANT.search(got)

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import html.entities
 import math
+import operator
 import re
 from bisect import bisect_right
 from collections import Counter
@@ -162,8 +163,14 @@ class _Repair:
         self.out: list[str] = []  # one element per output "slot"
         self.lost: dict[int, _Lost] = {}  # slot index → lost item
         self._base: dict[int, int] = {}  # slot index → offset in the source
-        self._doc = ""  # the document as the guessing rules see it (lost slots as LOST or their fill)
-        self._grams: tuple[str, Counter, dict[str, float]] | None = None  # (doc, word counts, bonus)
+        # the document as the guessing rules see it (lost slots as LOST or their fill), kept per slot in
+        # ``_txt`` and per segment (see :meth:`_segments`); it changes only after a rule filled slots
+        self._txt: list[str] = []
+        self._grams: tuple[Counter, dict[str, float]] | None = None  # (word counts, bonus) of the document
+        self._version = 0  # bumped whenever a fill may change the dates of the document
+        self._dates_cache: tuple[int, list] | None = None
+        self._budget = 0  # characters of document the guesses may still scan (see _WORK_PER_CHAR)
+        self._changed: list[int] = []  # slots the last successful rule filled
 
     # ---- phase 1: exact inversions -------------------------------------------------------------------
     def run(self) -> tuple[str, list[Change]]:
@@ -229,23 +236,145 @@ class _Repair:
         return "".join(self._slot(j) for j in range(max(0, i - n), i))
 
     def _guess_all(self) -> None:
+        """Try the rules on each unfilled lost slot, left to right; a rule's fill is seen by the later slots.
+
+        Cost: the rules read a few slots around the gap, except the duplicate-field search and the date list,
+        which read the document: the search looks only at the segments (:meth:`_segments`) that hold every
+        bigram of its literal piece, the dates are re-read only after a fill that can change them.  Every character of
+        document scanned is charged to a budget of ``_WORK_PER_CHAR`` × the page length (at least
+        ``_WORK_MIN``): once it is spent, the remaining slots are not guessed but reported as ``lost_chars``
+        (the repair of a page is then bounded by a constant times its length)."""
         if not self.lost:
             return
-        dirty = True  # a rule filled something: the document the rules see has changed
+        self._txt = list(self.out)
+        for j in self.lost:
+            self._txt[j] = self._slot(j)
+        self._segments()
+        self._budget = max(_WORK_MIN, _WORK_PER_CHAR * len(self.src))
         for i in sorted(self.lost):
             it = self.lost[i]
             if it.fill is not None:
                 continue
-            if dirty:
-                parts = list(self.out)
-                for j in self.lost:
-                    parts[j] = self._slot(j)
-                self._doc = "".join(parts)
-            dirty = False
+            if self._budget < 0:
+                it.how = "over-budget"
+                continue
             for rule in (self._dup_fill, self._phrase, self._docno, self._date, self._heading, self._lm):
+                self._changed = [i]
                 if rule(i, it):  # a rule returns True exactly when it filled a slot
-                    dirty = True
+                    self._update(self._changed)
                     break
+
+    # ---- the document the rules see, by segments ---------------------------------------------------------
+    def _segments(self) -> None:
+        """Cut the document into segments of ``_SEG`` consecutive slots.  Segment ``s`` is searched as its
+        *window*: its text and the first ``_OVERLAP`` characters of the next one, so that every duplicate-field
+        match and every occurrence of its literal piece (at most ``_OVERLAP`` characters) starting in the
+        segment lies in the window.  ``_bigrams`` maps each 2-char string to the segments whose window holds
+        it.  A fill rebuilds its segment's window and the one before."""
+        n = len(self.out)
+        self._seg_start = list(range(0, n, _SEG)) or [0]
+        self._seg_text = ["".join(self._txt[a:a + _SEG]) for a in self._seg_start]
+        self._seg_win: list[str] = [""] * len(self._seg_start)
+        self._seg_grams: list[set[str]] = [set() for _ in self._seg_start]
+        self._bigrams: dict[str, set[int]] = {}
+        for k in range(len(self._seg_start)):
+            self._window(k)
+
+    def _window(self, k: int) -> None:
+        t = self._seg_text
+        w = t[k] + (t[k + 1][:_OVERLAP] if k + 1 < len(t) else "")
+        self._budget -= len(w)
+        g = set(map(operator.add, w, w[1:]))
+        for x in self._seg_grams[k] - g:
+            self._bigrams[x].discard(k)
+        for x in g - self._seg_grams[k]:
+            self._bigrams.setdefault(x, set()).add(k)
+        self._seg_win[k], self._seg_grams[k] = w, g
+
+    def _update(self, slots: list[int]) -> None:
+        """The rule filled ``slots``: update the slot texts, their segments, the index and the word counts."""
+        slots = sorted(set(slots))
+        new = {j: self._slot(j) for j in slots}
+        if all(self._txt[j] == t for j, t in new.items()):
+            return
+        lo, hi = max(0, slots[0] - _MARGIN_SLOTS), min(len(self._txt), slots[-1] + 1 + _MARGIN_SLOTS)
+        old_ex = "".join(self._txt[lo:hi])
+        if any(c.isdecimal() or c.isspace() or c in _DATE_CHARS for j, t in new.items() for c in self._txt[j] + t):
+            self._version += 1  # the dates of the document may have changed (see _dates)
+        for j, t in new.items():
+            self._txt[j] = t
+        if self._grams is not None:  # the words of the changed stretch (see _doc_bonus)
+            new_ex = "".join(self._txt[lo:hi])
+            count, bonus = self._grams
+            a, b = _common_affixes(old_ex, new_ex)
+            for w in _doc_words(old_ex, a, len(old_ex) - b):
+                count[w] -= 1
+                if not count[w]:
+                    del count[w], bonus[w]
+            for w in _doc_words(new_ex, a, len(new_ex) - b):
+                count[w] += 1
+                if count[w] == 1:
+                    bonus[w] = _DOC_BONUS
+        segs = sorted({j // _SEG for j in slots})
+        for k in segs:
+            self._seg_text[k] = "".join(self._txt[k * _SEG:(k + 1) * _SEG])
+        for k in sorted(set(segs) | {k - 1 for k in segs if k}):
+            self._window(k)
+
+    def _holding(self, piece: str) -> tuple[list[int], int]:
+        """The segments where an occurrence of ``piece`` (no longer than ``_OVERLAP``) may start, and the
+        number of occurrences in the document, counted up to 2 (overlapping ones count, as
+        ``find(piece, find(piece) + 1)`` sees them)."""
+        if len(piece) >= 2:
+            sets = sorted((self._bigrams.get(piece[k:k + 2], set()) for k in range(len(piece) - 1)), key=len)
+            cand = set(sets[0]).intersection(*sets[1:])
+        else:
+            cand = range(len(self._seg_text))
+        cand, n = sorted(cand), 0
+        for k in cand:  # the candidates hold every bigram of the piece: count its occurrences up to 2
+            w, end = self._seg_win[k], len(self._seg_text[k])
+            self._budget -= len(w)
+            at = w.find(piece)
+            if at < 0 or at >= end:
+                continue
+            n += 1
+            if n < 2 and 0 <= w.find(piece, at + 1) < end:
+                n += 1
+            if n >= 2:
+                break
+        return cand, min(n, 2)
+
+    def _findall(self, rx: re.Pattern, segs: list[int], width: int):
+        """``rx.findall`` over the document, given that ``rx`` matches exactly ``width`` ≤ ``_OVERLAP``
+        characters and that every match starts in one of ``segs`` (sorted): every match start in those windows,
+        then the leftmost-first non-overlapping choice that ``findall`` makes; generated lazily, in order."""
+        last = None
+        for k in segs:
+            w, end = self._seg_win[k], len(self._seg_text[k])
+            self._budget -= len(w)
+            m = rx.search(w)
+            while m is not None and m.start() < end:
+                at, g = m.start(), m.groups()
+                m = rx.search(w, at + 1)
+                if last is not None:  # overlaps the previous match? (segments are ≥ _SEG ≥ width chars long)
+                    lk, lat = last
+                    if (k == lk and at < lat + width) or (
+                            k == lk + 1 and len(self._seg_text[lk]) - lat + at < width):
+                        continue
+                yield g if len(g) != 1 else g[0]
+                last = (k, at)
+
+    def _doc_text(self) -> str:
+        self._budget -= len(self._txt)
+        return "".join(self._txt)
+
+    def _dates(self) -> list[tuple[int, int, int]]:
+        """:func:`_doc_dates` of the document, recomputed only after a fill that can change them: one that
+        puts or removes a character a date is made of (a digit, a blank, 年月日 or a Chinese numeral); any other
+        character, like the LOST it replaces, stops every date pattern at the same place."""
+        if self._dates_cache is None or self._dates_cache[0] != self._version:
+            self._dates_cache = (self._version, _doc_dates(self._doc_text()))
+        return self._dates_cache[1]
 
     def _ok(self, it: _Lost, ch: str) -> bool:
         return it.kind != "tag" or lost_before_tag(ch)
@@ -275,10 +404,24 @@ class _Repair:
             else:
                 # a match elsewhere needs the longest literal piece at a second place: skip the regex if absent
                 piece = max((left + LOST + right).split(LOST), key=len)
-                if self._doc.find(piece, self._doc.find(piece) + 1) < 0:
-                    continue
                 rx = re.compile("".join(pat))
-                found = set(rx.findall(self._doc))  # every group always takes part: findall = the groups
+                width = len(pat) + sum(p.endswith("([!-9])") for p in pat)  # rx matches exactly this many chars
+                if width <= _OVERLAP:
+                    segs, seen = self._holding(piece)
+                    if seen < 2:
+                        continue
+                    # a match starts in a piece's segment or the one before; every group takes part in it
+                    segs = sorted(set(segs) | {k - 1 for k in segs if k})
+                    found = set()
+                    for g in self._findall(rx, segs, width):
+                        found.add(g)
+                        if len(found) > 1:  # not unique: the rest cannot make it so
+                            break
+                else:  # (not reached: a window is at most 10 + 1 + 10 slots) the whole document
+                    doc = self._doc_text()
+                    if doc.find(piece, doc.find(piece) + 1) < 0:
+                        continue
+                    found = set(rx.findall(doc))
                 if rx.groups == 1:
                     found = {(g,) for g in found}
                 if len(found) == 1:
@@ -294,6 +437,7 @@ class _Repair:
                     else:
                         for lj, ch, b in fills:
                             lj.fill, lj.fill_byte, lj.how = ch, b, "duplicate"
+                        self._changed = slots
                         return True
         return False
 
@@ -363,7 +507,7 @@ class _Repair:
         y = re.search(r"((?:19|20)\d\d)\s*$", left) or re.search(r"((?:19|20)\d\d)\s*年[^\n]{0,8}$", left)
         if not y:
             return None
-        dates = [d for d in _doc_dates(self._doc) if d[0] == int(y.group(1))]
+        dates = [d for d in self._dates() if d[0] == int(y.group(1))]
         if not dates:
             return None
         vis = re.match(r"(\d*)", right).group(1)
@@ -432,25 +576,12 @@ class _Repair:
     def _doc_bonus(self) -> dict[str, float]:
         """``word -> _DOC_BONUS`` for the lexicon words the document uses *as words* (not swallowed by a
         stronger overlapping word: 报表 inside 申报表 does not count, 报送 in ``，报送市…`` does; see
-        :func:`_doc_words`).  Kept up to date incrementally: after a fill only the windows near the changed
-        stretch of the document are re-read."""
-        d = self._doc
+        :func:`_doc_words`).  Kept up to date incrementally by :meth:`_update`: after a fill only the windows near
+        the changed stretch of the document are re-read."""
         if self._grams is None:
-            self._grams = (d, Counter(_doc_words(d)), {})
-            self._grams[2].update(dict.fromkeys(self._grams[1], _DOC_BONUS))
-        elif self._grams[0] != d:
-            old, count, bonus = self._grams
-            a, b = _common_affixes(old, d)
-            for w in _doc_words(old, a, len(old) - b):
-                count[w] -= 1
-                if not count[w]:
-                    del count[w], bonus[w]
-            for w in _doc_words(d, a, len(d) - b):
-                count[w] += 1
-                if count[w] == 1:
-                    bonus[w] = _DOC_BONUS
-            self._grams = (d, count, bonus)
-        return self._grams[2]
+            count = Counter(_doc_words(self._doc_text()))
+            self._grams = (count, dict.fromkeys(count, _DOC_BONUS))
+        return self._grams[1]
 
     def _guessed(self, i: int, msg: str) -> None:
         it = self.lost[i]
@@ -472,6 +603,8 @@ class _Repair:
                 w = 2 if it.kind == "through" and it.swallowed is None else 1
                 msg = ("character destroyed by the CP936 tag-eating shift" if w == 1 else
                        "character and the ASCII character after it destroyed by the CP936 decoder")
+                if it.how == "over-budget":
+                    msg += " (not guessed: the page used up its guessing budget)"
                 a = self.ctx.anchor("lost_chars", msg, width=w, fixer=NAME)
                 parts.append(a + (it.swallowed if it.swallowed and it.swallowed != "&" else ""))
                 self.changes.append(Change(before, a, it.at))
@@ -531,6 +664,13 @@ _SINGLE = -6.5  # a character outside any word
 _DOC_BONUS = 2.0  # a word the document uses elsewhere (or a collocation): ×100
 _PUNCT_COST = -2.0  # log-probability of an enumeration comma between two words
 _MARGIN = 0.9  # best must beat the runner-up (and "no word at all") by ×8
+
+_DATE_CHARS = frozenset("年月日〇○零一二三四五六七八九十")  # with digits and blanks: what _doc_dates reads
+_SEG = 128  # slots per document segment (≥ _OVERLAP characters: a slot holds at least one)
+_OVERLAP = 64  # characters of the next segment a segment's search window includes (≥ any match width)
+_MARGIN_SLOTS = 16  # slots read on each side of a fill to update the document's words (≥ 9 characters needed)
+_WORK_PER_CHAR = 2000  # guessing budget: characters of document scanned per character of the page ...
+_WORK_MIN = 4_000_000  # ... and at least this many
 
 
 def _segment(s: str, p: int, words: dict[str, int], bonus: dict[str, float]) -> tuple[float, bool]:
