@@ -93,3 +93,13 @@ def with_encrypted_member(base: Path, plain: dict[str, bytes], secret_name: str,
     first_cd = raw.find(b"PK\x01\x02")
     raw[first_cd + 8] |= 0x01
     return bytes(raw)
+
+
+def tgz_bomb(name: str = "zeros.txt", size: int = 100 << 20) -> bytes:
+    """A .tar.gz holding one member of ``size`` zero bytes (compresses ~1000:1)."""
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w:gz") as tf:
+        ti = tarfile.TarInfo(name)
+        ti.size = size
+        tf.addfile(ti, io.BytesIO(bytes(size)))
+    return buf.getvalue()

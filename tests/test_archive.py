@@ -8,7 +8,8 @@ import zipfile
 from docproc.archive import archive_kind, expand, expand_bytes, zip_member_name
 from docproc.config import Settings
 
-from .archive_builders import (bomb_zip, notice, sevenzip_bytes, tar_bytes, with_encrypted_member, zip_bytes)
+from .archive_builders import (bomb_zip, notice, sevenzip_bytes, tar_bytes, tgz_bomb, with_encrypted_member,
+                               zip_bytes)
 
 
 def by_path(items):
@@ -101,12 +102,7 @@ def test_zip_bomb_rejected_and_rest_kept():
 
 
 def test_tar_gz_bomb_stops_that_archive():
-    buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode="w:gz") as tf:
-        ti = tarfile.TarInfo("zeros.txt")
-        ti.size = 100 << 20
-        tf.addfile(ti, io.BytesIO(bytes(ti.size)))
-    items = list(expand_bytes(buf.getvalue(), "b.tgz"))
+    items = list(expand_bytes(tgz_bomb("zeros.txt"), "b.tgz"))
     assert len(items) == 1 and items[0].error.code == "archive_limit"
 
 
@@ -204,10 +200,5 @@ def test_nothing_touches_the_disk(tmp_path, monkeypatch):
 
 
 def test_tar_bomb_behind_an_unsafe_name_is_still_checked():
-    buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode="w:gz") as tf:
-        ti = tarfile.TarInfo("../zeros.txt")
-        ti.size = 100 << 20
-        tf.addfile(ti, io.BytesIO(bytes(ti.size)))
-    items = list(expand_bytes(buf.getvalue(), "b.tgz"))
+    items = list(expand_bytes(tgz_bomb("../zeros.txt"), "b.tgz"))
     assert [i.error.code for i in items] == ["archive_limit"]

@@ -2,6 +2,7 @@
 installed into a temporary folder, and run from there with the checkout out of the way."""
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -44,8 +45,6 @@ def test_wheel_ships_models_and_extracts_from_its_own_copy(tmp_path):
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=env,
                          cwd=tmp_path)
     assert run.returncode == 0, run.stderr[-2000:]
-    import json
-
     file, models, title, dues = json.loads(run.stdout.strip().splitlines()[-1])
     assert file.startswith(str(target)) and models == str(target / "docproc" / "_models")
     assert title == "关于做好防汛工作的通知" and dues == ["2024-06-30"]

@@ -117,6 +117,9 @@ def fold(line: bytes) -> bytes:
     return b"\r\n ".join(parts)
 
 
+CATEGORIES_LINE = ("CATEGORIES:" + escape_text("公文任务")).encode("utf-8")
+
+
 def _event(uid: str, stamp: _dt.datetime, due: _dt.date, summary: str, description: str) -> bytes:
     end = due + _dt.timedelta(days=1)
     stamp = stamp.astimezone(_dt.timezone.utc)
@@ -132,9 +135,6 @@ def _event(uid: str, stamp: _dt.datetime, due: _dt.date, summary: str, descripti
              b"TRANSP:TRANSPARENT",
              b"END:VEVENT")
     return b"\r\n".join(lines) + b"\r\n"
-
-
-CATEGORIES_LINE = ("CATEGORIES:" + escape_text("公文任务")).encode("utf-8")
 
 
 class IcsWriter:

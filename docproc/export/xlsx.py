@@ -17,7 +17,6 @@ import io
 import os
 import shutil
 import tempfile
-from functools import lru_cache
 from typing import BinaryIO
 from zipfile import ZIP_DEFLATED, ZipFile, ZipInfo
 
@@ -26,12 +25,11 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell._writer import write_cell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
-from openpyxl.utils.datetime import to_excel
 from openpyxl.writer.excel import ExcelWriter
 from openpyxl.xml.functions import xmlfile
 
 from .ledger import LEDGER_COLUMNS, parse_date
-from .xlsx_rows import _LEDGER, _MARK_STYLE, _NUM, _ROW, _plain, _text_xml, fragment
+from .xlsx_rows import _LEDGER, _MARK_STYLE, _NUM, _ROW, _plain, _text_xml, fragment, serial_1900
 
 WIDTHS = {"序号": 6, "任务内容": 60, "阶段": 14, "牵头单位": 18, "责任单位": 24, "配合单位": 20, "开始日期": 12,
           "完成时限": 12, "时限原文": 18, "来源文号": 20, "来源标题": 36, "进展情况": 24, "完成状态": 10, "备注": 16}
@@ -49,11 +47,6 @@ MAX_ROWS = 1_048_576
 
 _FLUSH = 1 << 20  # bytes of row XML kept in memory before they go to the sheet's temporary file
 _EMPTY_DATA = b"<sheetData></sheetData>"
-
-
-@lru_cache(maxsize=4096)
-def _serial(d: _dt.date, epoch: _dt.datetime) -> str:
-    return "%.16g" % to_excel(d, epoch)
 
 
 def as_text(cell) -> WriteOnlyCell:
@@ -152,7 +145,6 @@ class XlsxWriter:
         self._header(self.docs_ws, DOC_COLUMNS)
         self.n = self.n_docs = 0
         self.rows = 1  # rows used in the current ledger sheet
-        self._epoch = self.wb.epoch
 
     def _ledger_sheet(self) -> _Sheet:
         n = len(self.sheets) + 1
@@ -202,8 +194,8 @@ class XlsxWriter:
     def _number(self, col: str, row: int, value: int) -> str:
         return f'<c r="{col}{row}" t="n"><v>{"%.16g" % value}</v></c>'
 
-    def _date(self, ws, col: str, row: int, d: _dt.date) -> str:
-        return f'<c r="{col}{row}" s="{self._style("date", ws)}" t="n"><v>{_serial(d, self._epoch)}</v></c>'
+    def _date(self, ws, col: str, row: int, d: _dt.date) -> str:  # the workbook keeps openpyxl's 1900 epoch
+        return f'<c r="{col}{row}" s="{self._style("date", ws)}" t="n"><v>{serial_1900(d)}</v></c>'
 
     def _header(self, sheet: _Sheet, columns) -> None:
         ws = sheet.ws
